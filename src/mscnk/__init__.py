@@ -1,0 +1,27 @@
+"""mscnk: a simulator of the crosstalk between mesenchymal stromal cells and NK cells.
+
+Public API::
+
+    import mscnk
+    result = mscnk.simulate({"ratio": 10, "assay": "cytotoxicity"})
+    result.readouts["msc_lysis_pct"]
+    table = mscnk.run_experiment("examples/ratio_sweep.yaml")
+"""
+
+from mscnk._keys import READOUTS
+from mscnk.experiment import (
+    Condition,
+    ConditionError,
+    Result,
+    Simulator,
+    load_conditions,
+    run_experiment,
+    simulate,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "READOUTS", "Condition", "ConditionError", "Result", "Simulator", "__version__",
+    "load_conditions", "run_experiment", "simulate",
+]

@@ -1,0 +1,12 @@
+"""Knowledge as data: mechanisms with citations, MSC source profiles, tumor lines."""
+
+from mscnk.catalog._catalog import (
+    Mechanism,
+    mechanisms,
+    msc_sources,
+    search,
+    source_traits,
+    tumor_lines,
+)
+
+__all__ = ["Mechanism", "mechanisms", "msc_sources", "search", "source_traits", "tumor_lines"]

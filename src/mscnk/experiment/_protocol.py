@@ -1,0 +1,167 @@
+"""From a resolved condition to the phases the engine integrates.
+
+Phases (contract section 1): MSC pre-treatment, NK pre-activation, then the main phase in
+fresh medium. Pre-phases hold cell numbers fixed (``cell_dynamics`` = 0) and change only
+per-cell state; the main phase starts from the pre-phase states. The K562 re-test and the
+reference wells for relative readouts use the same machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mscnk.catalog import msc_sources, tumor_lines
+from mscnk.engine import Phase, PhaseSolution, ScipyEngine
+from mscnk.experiment._schema import Condition
+from mscnk.model._compile import CompiledModel
+from mscnk.model.inputs import MSC_TRAITS, TUMOR_TRAITS
+
+K562_ASSAY_NK = 1e5
+K562_ASSAY_TARGETS = 1e4
+K562_ASSAY_H = 4.0
+#: Reference wells for *_rel readouts measured against activated or licensed cells.
+IL2_REFERENCE = Condition(msc={"cells": 0}, nk={"cells": 1e5})
+LICENSED_REFERENCE_NG_ML = 100.0
+LICENSED_REFERENCE_H = 48.0
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """All phases of one well, in order; the last is the main phase."""
+
+    phases: tuple[PhaseSolution, ...]
+
+    @property
+    def main(self) -> PhaseSolution:
+        return self.phases[-1]
+
+
+class Protocol:
+    """Maps conditions onto model inputs and states and runs their phases."""
+
+    def __init__(self, model: CompiledModel, params: np.ndarray, engine: ScipyEngine):
+        self.model, self.params, self.engine = model, params, engine
+        self._species = {name: i for i, name in enumerate(model.species)}
+        self._inputs = {name: i for i, name in enumerate(model.inputs)}
+        self._compartment = np.array([s.compartment for s in model.model.species])
+        self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
+        self._medium = np.array([s.kind == "medium" for s in model.model.species])
+
+    # -- inputs ----------------------------------------------------------------------
+    def _blank_inputs(self, condition: Condition) -> np.ndarray:
+        """Inputs every phase shares: the MSC source, knockdowns, exosome and tumor traits."""
+        u = self.model.default_inputs().copy()
+        source = msc_sources()[condition.msc.source]["values"]
+        self._set(u, msc_doubling_time_h=source["doubling_time_h"])
+        self._set(u, **{f"msc_{trait}": source[trait] for trait in MSC_TRAITS})
+        self._set(u, exo_tgfb=msc_sources()[condition.exosomes.source]["values"]["exosome_tgfb"])
+        line = tumor_lines()[condition.tumor.line]["values"]
+        self._set(u, tumor_doubling_time_h=line["doubling_time_h"])
+        self._set(u, **{f"tumor_{trait}": line[trait] for trait in TUMOR_TRAITS})
+        self._set(u, **{f"kd_{gene}": 1.0 for gene in condition.msc.knockdown})
+        self._set(u, car=float(condition.nk.car), cell_dynamics=0.0, contact=0.0)
+        return u
+
+    def _set(self, u: np.ndarray, **values: float) -> None:
+        for name, value in values.items():
+            u[self._inputs[name]] = value
+
+    def _cytokines(self, u: np.ndarray, condition: Condition) -> None:
+        self._set(u, **condition.nk.activation.model_dump())
+
+    # -- states ----------------------------------------------------------------------
+    def _fresh_state(self, u: np.ndarray, condition: Condition) -> np.ndarray:
+        """Initial per-cell states, no cells, fresh medium of the condition."""
+        x = self.model.initial(self.params, u)
+        x[self._medium] = 0.0
+        x[self._species["tryptophan"]] = condition.medium.tryptophan_uM
+        return x
+
+    def _place(self, x: np.ndarray, **values: float) -> np.ndarray:
+        x = x.copy()
+        for name, value in values.items():
+            x[self._species[name]] = value
+        return x
+
+    def _nk_cells(self, count: float) -> dict[str, float]:
+        bright = self.params[self.model.parameters.index("cd56bright_fraction_resting")]
+        return {"nk_bright": bright * count, "nk_dim": (1 - bright) * count}
+
+    def _run(self, phase: Phase) -> PhaseSolution:
+        return self.engine.solve(self.model, phase, self.params)
+
+    # -- phases ----------------------------------------------------------------------
+    def pretreatment(self, condition: Condition) -> PhaseSolution | None:
+        msc = condition.msc
+        if not (msc.ifng_pretreatment_ng_ml > 0 or msc.tlr3_priming or msc.tlr4_priming):
+            return None
+        u = self._blank_inputs(condition)
+        self._set(u, tlr3_ligand=float(msc.tlr3_priming), tlr4_ligand=float(msc.tlr4_priming))
+        x = self._place(self._fresh_state(u, condition), msc=msc.cells,
+                        ifng=msc.ifng_pretreatment_ng_ml)
+        return self._run(Phase("pretreatment", msc.pretreatment_h, x, u))
+
+    def preactivation(self, condition: Condition) -> PhaseSolution | None:
+        nk = condition.nk
+        if nk.preactivation_h <= 0:
+            return None
+        u = self._blank_inputs(condition)
+        self._cytokines(u, condition)
+        x = self._place(self._fresh_state(u, condition), **self._nk_cells(nk.cells or 0.0))
+        return self._run(Phase("preactivation", nk.preactivation_h, x, u))
+
+    def main_inputs(self, condition: Condition) -> np.ndarray:
+        u = self._blank_inputs(condition)
+        self._cytokines(u, condition)
+        self._set(u, cell_dynamics=1.0, contact=float(condition.culture == "contact"))
+        self._set(u, **condition.drugs.model_dump())
+        self._set(u, **{f"ab_{b.removeprefix('anti_')}": 1.0 for b in condition.blockade})
+        return u
+
+    def run(self, condition: Condition, *, samples: int = 49) -> Trajectory:
+        """Simulate every phase of a resolved condition."""
+        condition = condition.resolved()
+        pre = [p for p in (self.pretreatment(condition), self.preactivation(condition)) if p]
+        u = self.main_inputs(condition)
+        x = self._fresh_state(u, condition)
+        for phase in pre:
+            owner = "msc" if phase.name == "pretreatment" else "nk"
+            carried = self._per_cell & (self._compartment == owner)
+            x[carried] = phase.final[carried]
+        m = condition.mediators
+        x = self._place(
+            x, msc=condition.msc.cells, tumor=condition.tumor.cells,
+            **self._nk_cells(condition.nk.cells or 0.0),
+            pge2=m.pge2_ng_ml, kynurenine=m.kynurenine_uM, tgfb_active=m.tgfb_ng_ml,
+            ifng=m.ifng_ng_ml, tnfa=m.tnfa_ng_ml, il1b=m.il1b_ng_ml, il10=m.il10_ng_ml,
+            hgf=m.hgf_ng_ml, hla_g5=m.hla_g5_ng_ml, activin_a=m.activin_a_ng_ml,
+            adenosine=m.adenosine_uM, exosomes=condition.exosomes.ug_ml)
+        times = np.union1d(np.linspace(0, condition.duration_h, samples),
+                           [max(condition.duration_h - 4.0, 0.0)])
+        main = self.engine.solve(self.model, Phase("main", condition.duration_h, x, u,
+                                                   times=times), self.params)
+        return Trajectory((*pre, main))
+
+    def k562_assay(self, condition: Condition, nk_state: np.ndarray) -> float:
+        """% specific lysis of 10^4 K562 by 10^5 NK cells carrying ``nk_state``, 4 h."""
+        condition = condition.resolved()
+        bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
+                         msc={"cells": 0})
+        u = self._blank_inputs(bare)
+        self._set(u, cell_dynamics=1.0, contact=1.0)
+        x = self._fresh_state(u, bare)
+        x = self._place(x, tumor=K562_ASSAY_TARGETS)
+        alone = self._run(Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, 4.0])))
+        total = nk_state[self._species["nk_bright"]] + nk_state[self._species["nk_dim"]]
+        if total <= 0:
+            return float("nan")
+        carried = self._per_cell & (self._compartment == "nk")
+        x[carried] = nk_state[carried]
+        share = nk_state[self._species["nk_bright"]] / total
+        x = self._place(x, nk_bright=share * K562_ASSAY_NK, nk_dim=(1 - share) * K562_ASSAY_NK)
+        with_nk = self._run(Phase("k562_assay", K562_ASSAY_H, x, u, times=np.array([0, 4.0])))
+        t_alone = alone.final[self._species["tumor"]]
+        t_nk = with_nk.final[self._species["tumor"]]
+        return 100.0 * (t_alone - t_nk) / t_alone

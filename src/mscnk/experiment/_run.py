@@ -1,0 +1,54 @@
+"""``run_experiment``: every condition of an experiment file as one tidy table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from mscnk._keys import READOUT_NAMES
+from mscnk.engine import SolverError
+from mscnk.experiment._files import load_conditions
+from mscnk.experiment._schema import Condition
+from mscnk.experiment._simulate import Simulator
+
+
+def flatten(condition: Condition) -> dict[str, Any]:
+    """Resolved condition fields as ``{dotted.path: value}`` (lists joined with '+')."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}{key}.", item)
+        else:
+            out[prefix[:-1]] = "+".join(value) if isinstance(value, (list, tuple)) else value
+
+    walk("", condition.resolved().model_dump())
+    return out
+
+
+def run_conditions(conditions: Mapping[str, Condition], *,
+                   params: Mapping[str, float] | None = None,
+                   progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """One row per condition (index: name): status, resolved fields, then readouts."""
+    simulator = Simulator(params)
+    rows = []
+    for name, condition in conditions.items():
+        row: dict[str, Any] = {"condition": name, "status": "ok", **flatten(condition)}
+        try:
+            row.update(simulator.simulate(condition).readouts)
+        except SolverError as error:
+            row["status"] = f"failed: {error}"
+            row.update(dict.fromkeys(READOUT_NAMES, float("nan")))
+        rows.append(row)
+        if progress:
+            progress(name)
+    return pd.DataFrame(rows).set_index("condition")
+
+
+def run_experiment(source: str | Path | Mapping[str, Any], *,
+                   params: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Simulate every condition of an experiment file or mapping (contract section 1)."""
+    return run_conditions(load_conditions(source), params=params)

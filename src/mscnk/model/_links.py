@@ -1,0 +1,72 @@
+"""Links between the declaration and the catalog, derived (never hand-kept).
+
+Which mechanisms own a parameter, which processes implement a mechanism, and which
+mechanisms move a species (directly, or through the species its processes read).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import lru_cache
+
+from mscnk.model._build import build_model
+from mscnk.model._declare import Model
+
+
+@lru_cache(maxsize=1)
+def _dependencies() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(process -> species its rate reads, species -> processes that change it)."""
+    model = build_model()
+    species = set(model.species_names())
+    reads, changed_by = {}, {name: set() for name in species}
+    for process in model.processes:
+        names = {str(s) for s in model.expanded(process.rate).free_symbols}
+        reads[process.name] = names & species
+        for name in process.change:
+            changed_by[name].add(process.name)
+    return reads, changed_by
+
+
+def processes_of(mechanism: str, model: Model | None = None) -> list[str]:
+    model = model or build_model()
+    return [p.name for p in model.processes if mechanism in p.mechanisms]
+
+
+@lru_cache(maxsize=1)
+def parameter_owners() -> dict[str, tuple[str, ...]]:
+    """Parameter -> mechanisms of the processes and expressions that use it directly."""
+    model = build_model()
+    owners: dict[str, list[str]] = {p.name: [] for p in model.parameters}
+    items = [(e.expr, e.mechanisms) for e in model.expressions]
+    items += [(p.rate, p.mechanisms) for p in model.processes]
+    for expr, mechanisms in items:
+        for symbol in expr.free_symbols:
+            for mechanism in mechanisms if str(symbol) in owners else ():
+                if mechanism not in owners[str(symbol)]:
+                    owners[str(symbol)].append(mechanism)
+    return {name: tuple(found) for name, found in owners.items()}
+
+
+def parameters_of(mechanism: str) -> tuple[str, ...]:
+    """Parameters the mechanism owns (used directly by its processes or expressions)."""
+    return tuple(name for name, owners in parameter_owners().items() if mechanism in owners)
+
+
+def mechanisms_moving(species: list[str], *, depth: int = 2) -> list[tuple[str, int]]:
+    """Mechanisms whose processes change ``species`` (distance 0) or feed them (1, 2, ...)."""
+    model = build_model()
+    by_name = {p.name: p for p in model.processes}
+    reads, changed_by = _dependencies()
+    found: dict[str, int] = {}
+    seen = set(species)
+    queue = deque((name, 0) for name in species)
+    while queue:
+        name, distance = queue.popleft()
+        for process in sorted(changed_by[name]):
+            for mechanism in by_name[process].mechanisms:
+                found.setdefault(mechanism, distance)
+            if distance < depth:
+                for upstream in reads[process] - seen:
+                    seen.add(upstream)
+                    queue.append((upstream, distance + 1))
+    return sorted(found.items(), key=lambda item: (item[1], item[0]))

@@ -1,0 +1,52 @@
+"""Cell populations and the contact doses every contact process reads.
+
+NK cells are two subsets (CD56bright, CD56dim) plus an apoptotic, not yet disintegrated
+pool; MSC and tumor cells are one population each. Cumulative counters (kills, divisions,
+degranulations) make the readouts that count events exact.
+"""
+
+from __future__ import annotations
+
+from mscnk.model._declare import ModelBuilder
+
+
+def declare(b: ModelBuilder) -> None:
+    cells = "cells"
+    b.species("msc", unit=cells, kind="cells", compartment="msc",
+              description="viable MSCs per well")
+    b.species("nk_bright", unit=cells, kind="cells", compartment="nk",
+              description="viable CD56bright NK cells per well")
+    b.species("nk_dim", unit=cells, kind="cells", compartment="nk",
+              description="viable CD56dim NK cells per well")
+    b.species("nk_apoptotic", unit=cells, kind="cells", compartment="nk",
+              description="apoptotic NK cells not yet disintegrated (Annexin-V+)")
+    b.species("tumor", unit=cells, kind="cells", compartment="tumor",
+              description="viable tumor cells per well")
+    b.species("msc_killed", unit=cells, kind="counter", compartment="msc",
+              description="MSCs killed by NK cells since the main phase began")
+    b.species("msc_divisions", unit=cells, kind="counter", compartment="msc",
+              description="MSC divisions since the main phase began")
+    b.species("tumor_killed", unit=cells, kind="counter", compartment="tumor",
+              description="tumor cells killed by NK cells since the main phase began")
+    b.species("nk_degranulations", unit="events", kind="counter", compartment="nk",
+              description="NK degranulation events (CD107a exposure) since the phase began")
+    s = b.sym
+    b.expression("nk_total", s.nk_bright + s.nk_dim, unit=cells,
+                 description="viable NK cells", mechanisms=("nk_proliferation",))
+    b.expression("nk_bright_share_resting", b.p("cd56bright_fraction_resting"), unit="1",
+                 mechanisms=("cd56bright_loss",),
+                 description="CD56bright share of freshly isolated NK cells (seeding split)")
+    # Per-NK contact dose: the share of an NK cell's neighbours that are MSCs. It separates
+    # 1:1 from 10:1 co-cultures at the same MSC number (modelling notes, point 5).
+    b.expression(
+        "msc_contact_per_nk",
+        s.contact * s.msc / (s.msc + s.nk_total + b.p("contact_half_cells")),
+        unit="1", mechanisms=("contact_priming",),
+        description="fraction of an NK cell's contacts that are MSCs (0 in a transwell)",
+    )
+    b.expression(
+        "nk_contact_per_msc",
+        s.contact * s.nk_total / (s.msc + s.nk_total + b.p("contact_half_cells")),
+        unit="1", mechanisms=("contact_priming",),
+        description="fraction of an MSC's contacts that are NK cells (0 in a transwell)",
+    )

@@ -1,0 +1,157 @@
+"""NK recognition and killing of MSCs and tumor cells, and what engagement triggers.
+
+An NK cell meets targets at a rate that saturates with target number; a conjugate
+degranulates with a probability set by cytotoxic capacity, activating-receptor engagement
+(saturating) and HLA-driven inhibition (cooperative, Hill 2: modelling notes, point 4).
+Granule killing is blocked by serpin B9 and uses up granules (serial-killing exhaustion);
+FasL and TRAIL kill more slowly and need no granules. MSC contact processes are gated by
+``contact``; tumor cells always share the NK compartment.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from mscnk.model._declare import ModelBuilder, inhibition
+
+
+def _blocked(b: ModelBuilder, antibody: sp.Symbol) -> sp.Expr:
+    return 1 - b.p("antibody_occupancy") * antibody
+
+
+def declare(b: ModelBuilder) -> None:
+    s = b.sym
+    w = {name: b.p(f"w_{name}") for name in ("nkg2d", "nkp30", "dnam1", "nkp46", "nkp44", "cd69")}
+    engaged = {
+        "nkg2d": s.nkg2d * _blocked(b, s.ab_nkg2d),
+        "nkp30": s.nkp30 * _blocked(b, s.ab_nkp30),
+        "dnam1": s.dnam1 * _blocked(b, s.ab_dnam1),
+        "nkp46": s.nkp46 * _blocked(b, s.ab_nkp46),
+        "nkp44": s.nkp44 * _blocked(b, s.ab_nkp44),
+        "cd69": s.cd69 * _blocked(b, s.ab_cd69),
+    }
+    hla_free = _blocked(b, s.ab_hla_i)
+    nkg2a_free = s.nkg2a * _blocked(b, s.ab_nkg2a)
+
+    # --- MSC as a target ------------------------------------------------------------
+    b.expression(
+        "msc_activating_ligation",
+        w["nkg2d"] * engaged["nkg2d"] * (s.mica + s.ulbp) / 2
+        + w["nkp30"] * engaged["nkp30"] * s.msc_b7h6
+        + w["dnam1"] * engaged["dnam1"] * (s.pvr + s.nectin2) / 2
+        + w["nkp46"] * engaged["nkp46"] * s.msc_nkp46_ligand
+        + w["nkp44"] * engaged["nkp44"] * s.msc_nkp44_ligand
+        + w["cd69"] * engaged["cd69"] * s.msc_cd69_ligand,
+        unit="1",
+        mechanisms=("nkg2d_mica_ulbp", "nkp30_b7h6", "dnam1_pvr_nectin2", "nkp46_weak",
+                    "nkp44_no_role", "cd69_placenta", "antibody_blockade"),
+        description="activating receptor-ligand engagement in an NK-MSC conjugate",
+    )
+    lair1 = (b.p("w_lair1") * s.msc_collagen * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
+             * _blocked(b, s.ab_lair1))
+    b.expression(
+        "msc_inhibitory_ligation",
+        s.kir * s.hla_i * hla_free + b.p("w_nkg2a") * nkg2a_free * s.hla_e * hla_free + lair1,
+        unit="1", mechanisms=("missing_self", "lair1_collagen", "antibody_blockade"),
+        description="KIR/LIR-1-HLA-I, NKG2A-HLA-E and LAIR-1-collagen engagement",
+    )
+    half_act, half_inh = b.p("activation_half"), b.p("inhibition_half")
+
+    def hit(activating, inhibitory):
+        trigger = activating / (activating + half_act)
+        return trigger / (1 + (inhibitory / half_inh) ** 2)
+
+    b.expression("msc_trigger", hit(s.msc_activating_ligation, s.msc_inhibitory_ligation),
+                 unit="1", mechanisms=("missing_self", "nkg2d_mica_ulbp"),
+                 description="probability that an NK-MSC conjugate signals to kill")
+    crowd = b.p("target_half_cells") + s.contact * s.msc + s.tumor
+    b.expression("msc_conjugation", b.p("k_conjugation") * s.contact * s.msc / crowd,
+                 unit="1/h", mechanisms=("perforin_granzyme",),
+                 description="conjugates an NK cell forms with MSCs per hour")
+    b.expression("tumor_conjugation", b.p("k_conjugation") * s.tumor / crowd, unit="1/h",
+                 mechanisms=("tumor_targets",),
+                 description="conjugates an NK cell forms with tumor cells per hour")
+
+    # --- tumor as a target ----------------------------------------------------------
+    tumor_act = (w["nkg2d"] * engaged["nkg2d"] * s.tumor_nkg2d_ligand
+                 + w["nkp30"] * engaged["nkp30"] * s.tumor_ncr_ligand
+                 + w["dnam1"] * engaged["dnam1"] * s.tumor_dnam1_ligand)
+    tumor_inh = (s.kir + b.p("w_nkg2a") * nkg2a_free) * s.tumor_hla_i * hla_free
+    car = s.car * s.tumor_antigen * b.p("car_trigger")
+    b.expression("tumor_trigger", 1 - (1 - hit(tumor_act, tumor_inh)) * (1 - car), unit="1",
+                 mechanisms=("tumor_targets", "car_nk_killing", "missing_self"),
+                 description="probability a tumor conjugate signals to kill (CAR bypasses HLA)")
+
+    # --- degranulation, killing, exhaustion -----------------------------------------
+    lytic = s.arming * s.granules
+    b.expression("degranulation_per_nk",
+                 lytic * (s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger),
+                 unit="1/h", mechanisms=("perforin_granzyme", "granule_exhaustion"),
+                 description="degranulations (CD107a exposure) per NK cell per hour")
+    b.process("nk_degranulates", s.nk_total * s.degranulation_per_nk, {s.nk_degranulations: 1},
+              mechanisms=("perforin_granzyme",),
+              description="degranulation events counted for CD107a")
+    b.process("granules_used", b.p("granule_use") * s.degranulation_per_nk, {s.granules: -1},
+              mechanisms=("granule_exhaustion",),
+              description="each degranulation spends part of the granule store")
+    granzyme_msc = 1 / (1 + b.p("w_serpinb9") * s.serpinb9)
+    death_receptor = s.arming * (b.p("k_fasl") + b.p("k_trail") * s.stat5)
+    kills = {
+        "granule": (b.p("p_granule_kill") * lytic * granzyme_msc,
+                    ("perforin_granzyme", "serpinb9_protection")),
+        "fasl_trail": (death_receptor, ("fasl_killing", "trail_killing")),
+    }
+    for path, (efficacy, mechanisms) in kills.items():
+        rate = s.nk_total * s.msc_conjugation * s.msc_trigger * efficacy
+        b.process(f"msc_killed_by_{path}", rate, {s.msc: -1, s.msc_killed: 1},
+                  mechanisms=mechanisms, contact=True,
+                  description=f"NK cells kill MSCs ({path.replace('_', '/')})")
+    tumor_rate = (s.nk_total * s.tumor_conjugation * s.tumor_trigger
+                  * (b.p("p_granule_kill") * lytic + death_receptor))
+    b.process("tumor_killed_by_nk", tumor_rate, {s.tumor: -1, s.tumor_killed: 1},
+              mechanisms=("tumor_targets", "car_nk_killing", "perforin_granzyme"),
+              description="NK cells kill tumor cells")
+
+    # --- what engagement does to the MSC --------------------------------------------
+    per_msc_encounters = b.p("k_conjugation") * s.contact * s.nk_total / crowd
+    for ligand in ("pvr", "nectin2"):
+        b.process(f"{ligand}_stripped",
+                  b.p("k_ligand_stripping") * per_msc_encounters * engaged["dnam1"] * s.stat5
+                  * getattr(s, ligand), {ligand: -1},
+                  mechanisms=("nk_ligand_stripping",), contact=True,
+                  description=f"DNAM-1 on STAT5-activated NK cells strips {ligand} from MSCs")
+    b.process("serpinb9_lost_to_ros",
+              b.p("k_ros_serpinb9") * per_msc_encounters * s.arming * s.serpinb9,
+              {s.serpinb9: -1}, mechanisms=("ros_serpinb9_loss",), contact=True,
+              description="NK-induced reactive oxygen species deplete serpin B9")
+
+    # --- NK secretion ---------------------------------------------------------------
+    to_medium = s.nk_total * 1e-3 / b.p("well_volume_ml")
+    engagement = s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger
+    nfat = (inhibition(s.tacrolimus_ng_ml, b.p("ic50_tacrolimus"))
+            * inhibition(s.sotrastaurin_nM, b.p("ic50_sotrastaurin")))
+    tbet = 1 / (1 + b.p("w_activin_tbet") * s.activin_signal + b.p("w_pge2_tbet") * s.pge2_signal)
+    burst_damping = 1 / (1 + b.p("w_pge2_burst") * s.pge2_signal)
+    b.process("nk_secretes_ifng_cytokine",
+              to_medium * nfat * tbet * (b.p("q_ifng_stat4") * s.stat4
+                                         + b.p("q_ifng_stat5") * s.stat5),
+              {s.ifng: 1}, mechanisms=("il12_il18_stat4", "activin_a_tbet", "pge2_ep2_ep4"),
+              description="cytokine-driven (T-bet) IFN-gamma, damped by activin-A and PGE2")
+    b.process("nk_secretes_ifng_triggered",
+              to_medium * nfat * burst_damping * b.p("q_ifng_burst") * s.arming * engagement,
+              {s.ifng: 1}, mechanisms=("contact_ifng_burst",),
+              description="activating-receptor engagement triggers an IFN-gamma burst")
+    b.process("nk_secretes_tnfa",
+              to_medium * nfat * (b.p("q_tnfa_cytokine") * s.activation
+                                  + b.p("q_tnfa_burst") * s.arming * engagement),
+              {s.tnfa: 1}, mechanisms=("tnfa_il1b_cox2_ido", "contact_ifng_burst"),
+              description="NK cells secrete TNF-alpha")
+    b.process("nk_secretes_il1b",
+              to_medium * (b.p("q_il1b_cytokine") * s.activation
+                           + b.p("q_il1b_burst") * s.arming * engagement),
+              {s.il1b: 1}, mechanisms=("tnfa_il1b_cox2_ido",),
+              description="NK cells release IL-1beta, more on target engagement")
+    b.process("nk_cd73_makes_adenosine",
+              s.nk_total * s.cd73_fraction * b.p("q_adenosine") / b.p("well_volume_ml"),
+              {s.adenosine: 1}, mechanisms=("cd73_adenosine",),
+              description="CD73 on NK cells turns AMP into adenosine")

@@ -1,0 +1,93 @@
+"""The shared medium: soluble factors, their decay, and the signals cells read from them.
+
+Concentrations are ng/ml for proteins and PGE2, uM for tryptophan, kynurenine and
+adenosine, ug/ml for exosomes. Antibodies block action, never measurement: the signals
+below discount neutralised factors, the species keep the total an ELISA would report.
+"""
+
+from __future__ import annotations
+
+from mscnk.model._declare import ModelBuilder, hill, inhibition
+
+#: medium factor -> (unit, description, mechanism owning its decay)
+FACTORS = {
+    "ifng": ("ng/ml", "IFN-gamma", "ifng_licensing"),
+    "tnfa": ("ng/ml", "TNF-alpha", "tnfa_il1b_cox2_ido"),
+    "il1b": ("ng/ml", "IL-1beta", "tnfa_il1b_cox2_ido"),
+    "pge2": ("ng/ml", "prostaglandin E2", "pge2_ep2_ep4"),
+    "tgfb_latent": ("ng/ml", "latent TGF-beta1 (LAP-bound)", "tgfb_smad"),
+    "tgfb_active": ("ng/ml", "active TGF-beta1", "tgfb_smad"),
+    "hgf": ("ng/ml", "hepatocyte growth factor", "hgf_cmet"),
+    "hla_g5": ("ng/ml", "soluble HLA-G5", "hla_g5_ilt2"),
+    "il10": ("ng/ml", "IL-10", "il10_stat3_socs3"),
+    "activin_a": ("ng/ml", "activin-A", "activin_a_tbet"),
+    "il6": ("ng/ml", "IL-6", "msc_il6_nk_survival"),
+    "exosomes": ("ug/ml", "MSC-derived exosomes", "exosome_tgfb"),
+    "adenosine": ("uM", "adenosine", "cd73_adenosine"),
+}
+
+
+def declare(b: ModelBuilder) -> None:
+    s = b.sym
+    for name, (unit, what, mechanism) in FACTORS.items():
+        b.species(name, unit=unit, kind="medium", compartment="medium",
+                  description=f"{what} in the medium")
+    b.species("tryptophan", unit="uM", kind="medium", compartment="medium",
+              description="tryptophan in the medium", initial=24.5)
+    b.species("kynurenine", unit="uM", kind="medium", compartment="medium",
+              description="kynurenine in the medium")
+    for name, (unit, what, mechanism) in FACTORS.items():
+        if name == "tgfb_latent":
+            continue  # leaves by activation (below), not by decay
+        b.process(f"{name}_decay", b.p(f"k_decay_{name}") * getattr(s, name), {name: -1},
+                  mechanisms=(mechanism,), description=f"{what}: decay and uptake")
+    b.process("tgfb_activation",
+              (b.p("k_tgfb_activation") + b.p("k_tgfb_activation_contact") * s.nk_contact_per_msc)
+              * s.tgfb_latent,
+              {"tgfb_latent": -1, "tgfb_active": 1}, mechanisms=("tgfb_smad",),
+              description="latent TGF-beta activated in the medium and at cell contacts")
+
+    occupancy = b.p("antibody_occupancy")
+
+    def free(level, antibody):
+        return level * (1 - occupancy * antibody)
+
+    # --- signals read by MSCs -------------------------------------------------------
+    jak_msc = inhibition(s.ag490_uM, b.p("ic50_ag490_jak"))
+    ifng_free = free(s.ifng, s.ab_ifng)
+    b.expression("licensing_low", hill(ifng_free, b.p("ec50_ifng_hla")) * jak_msc, unit="1",
+                 mechanisms=("ifng_licensing",),
+                 description="IFN-gamma/STAT1 signal at the low threshold that raises HLA-I/E")
+    b.expression("licensing_high", hill(ifng_free, b.p("ec50_ifng_ido")) * jak_msc, unit="1",
+                 mechanisms=("ifng_licensing",),
+                 description="IFN-gamma/STAT1 signal at the high threshold for IDO, HLA-II, PD-L1")
+    b.expression("tnfa_signal", hill(free(s.tnfa, s.ab_tnfa), b.p("ec50_tnfa")), unit="1",
+                 mechanisms=("tnfa_il1b_cox2_ido",), description="TNF-alpha receptor signal")
+    b.expression("il1b_signal", hill(free(s.il1b, s.ab_il1b), b.p("ec50_il1b")), unit="1",
+                 mechanisms=("tnfa_il1b_cox2_ido",), description="IL-1 receptor signal")
+
+    # --- signals read by NK cells ---------------------------------------------------
+    b.expression("pge2_signal", hill(s.pge2, b.p("ec50_pge2_ep")), unit="1",
+                 mechanisms=("pge2_ep2_ep4",), description="EP2/EP4 -> cAMP signal in NK cells")
+    b.expression("kynurenine_signal", hill(s.kynurenine, b.p("ec50_kynurenine")), unit="1",
+                 mechanisms=("ido_kynurenine",), description="kynurenine (AhR) signal in NK cells")
+    trp_half = b.p("tryptophan_starvation_half_uM")
+    b.expression("tryptophan_starvation", trp_half**2 / (trp_half**2 + s.tryptophan**2),
+                 unit="1", mechanisms=("ido_kynurenine",),
+                 description="GCN2 amino-acid starvation as tryptophan runs out")
+    tgfb_exosome = b.p("tgfb_per_exosome") * s.exo_tgfb * s.exosomes
+    b.expression("tgfb_signal",
+                 hill((s.tgfb_active + tgfb_exosome) * (1 - occupancy * s.ab_tgfb),
+                      b.p("ec50_tgfb")),
+                 unit="1", mechanisms=("tgfb_smad", "exosome_tgfb"),
+                 description="TGF-beta/Smad2-3 signal from free and exosome-bound TGF-beta")
+    b.expression("hgf_signal", hill(s.hgf, b.p("ec50_hgf")), unit="1",
+                 mechanisms=("hgf_cmet",), description="HGF/c-Met signal in NK cells")
+    b.expression("hla_g5_signal", hill(free(s.hla_g5, s.ab_hla_g), b.p("ec50_hla_g5")),
+                 unit="1", mechanisms=("hla_g5_ilt2",), description="HLA-G5 / ILT2 signal")
+    b.expression("activin_signal", hill(s.activin_a, b.p("ec50_activin_a")), unit="1",
+                 mechanisms=("activin_a_tbet",), description="activin-A / ALK4 signal in NK cells")
+    b.expression("adenosine_signal", hill(s.adenosine, b.p("ec50_adenosine")), unit="1",
+                 mechanisms=("cd73_adenosine",), description="adenosine A2A signal in NK cells")
+    b.expression("il10_free", free(s.il10, s.ab_il10), unit="ng/ml",
+                 mechanisms=("il10_stat3_socs3",), description="IL-10 not neutralised")

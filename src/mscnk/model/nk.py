@@ -1,0 +1,180 @@
+"""NK cells: activation programmes, receptors, cytotoxic capacity, growth and death.
+
+Per-cell levels are population means relative to resting NK cells (= 1), except NKp44
+and CD69, which resting cells barely carry (their resting levels are parameters), and the
+CD73+ share, which is a fraction. Cytokines act through three programmes (modelling notes,
+point 1): STAT5 (IL-2, IL-15), STAT4/NF-kB (IL-12, IL-18) and STAT3 (IL-21).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from mscnk.model._declare import ModelBuilder, hill, inhibition
+
+
+def _damped(b: ModelBuilder, function: str, signals: dict[str, sp.Expr]) -> sp.Expr:
+    """1 / (1 + sum_i w_<signal>_<function> * signal_i): suppression of one NK function."""
+    load = sum(b.p(f"w_{name}_{function}") * level for name, level in signals.items())
+    return 1 / (1 + load)
+
+
+def declare(b: ModelBuilder) -> None:
+    s = b.sym
+    programmes = ("stat5", "stat4", "stat3")
+    for name, what in zip(programmes, ("IL-2/IL-15 STAT5", "IL-12/IL-18 STAT4/NF-kB",
+                                       "IL-21 STAT3")):
+        b.species(name, unit="1", kind="per_cell", compartment="nk",
+                  description=f"{what} activation programme (0 resting, 1 full)")
+    b.species("socs3", unit="1", kind="per_cell", compartment="nk",
+              description="IL-10-induced SOCS3 (0 none, 1 full)")
+    b.species("arming", unit="1", kind="per_cell", compartment="nk",
+              description="cytotoxic capacity (perforin, granzyme, TRAIL, FasL), 1 = fully armed",
+              initial=b.p("arming_resting"))
+    b.species("granules", unit="1", kind="per_cell", compartment="nk",
+              description="lytic granule content, 1 = full", initial=1)
+    receptors = {
+        "nkg2d": 1, "nkp30": 1, "nkp44": b.p("nkp44_resting"), "nkp46": 1, "dnam1": 1,
+        "nkg2a": 1, "kir": 1, "cd69": b.p("cd69_resting"), "cd16": 1,
+    }
+    for name, initial in receptors.items():
+        b.species(name, unit="fold vs resting NK", kind="per_cell", compartment="nk",
+                  description=f"{name.upper()} surface level", initial=initial)
+    b.species("cd73_fraction", unit="1", kind="per_cell", compartment="nk",
+              description="share of NK cells carrying CD73", initial=b.p("cd73_resting_fraction"))
+
+    # --- activation programmes ------------------------------------------------------
+    jak_nk = inhibition(s.ag490_uM, b.p("ic50_ag490_jak"))
+    b.turnover(s.socs3, hill(s.il10_free, b.p("ec50_il10")) * jak_nk, b.p("k_socs3"),
+               mechanisms=("il10_stat3_socs3",), what="SOCS3 induced by IL-10/JAK/STAT3")
+    il2 = hill(s.il2_u_ml, b.p("ec50_il2"))
+    il15 = hill(s.il15_ng_ml, b.p("ec50_il15"))
+    stat5_drive = (1 - (1 - il2) * (1 - il15)) / (1 + b.p("w_socs3_stat5") * s.socs3)
+    b.turnover(s.stat5, stat5_drive, b.p("k_stat5"), mechanisms=("il2_il15_stat5",),
+               what="STAT5 programme")
+    il12 = hill(s.il12_ng_ml, b.p("ec50_il12"))
+    il18 = hill(s.il18_ng_ml, b.p("ec50_il18"))
+    alone12, alone18 = b.p("il12_alone_stat4"), b.p("il18_alone_stat4")
+    stat4_drive = il12 * il18 + alone12 * il12 * (1 - il18) + alone18 * il18 * (1 - il12)
+    blunting = _damped(b, "il12r", {"contact": s.msc_contact_per_nk, "pge2": s.pge2_signal})
+    b.expression("il12r_il18r_signal", blunting, unit="1", mechanisms=("il12r_il18r_blunting",),
+                 description="share of IL-12R/IL-18R signalling (pSTAT4, NF-kB) left by MSCs")
+    b.turnover(s.stat4, stat4_drive * s.il12r_il18r_signal, b.p("k_stat4"),
+               mechanisms=("il12_il18_stat4", "il12r_il18r_blunting"), what="STAT4/T-bet programme")
+    b.turnover(s.stat3, hill(s.il21_ng_ml, b.p("ec50_il21")), b.p("k_stat3"),
+               mechanisms=("il21_stat3",), what="STAT3 programme")
+    b.expression(
+        "activation",
+        1 - (1 - b.p("arming_stat5") * s.stat5) * (1 - b.p("arming_stat4") * s.stat4)
+        * (1 - b.p("arming_stat3") * s.stat3),
+        unit="1", mechanisms=("il2_il15_stat5", "il12_il18_stat4", "il21_stat3"),
+        description="combined cytokine activation of cytotoxic machinery",
+    )
+
+    # --- cytotoxic capacity ---------------------------------------------------------
+    rest = b.p("arming_resting")
+    arming_target = (rest + (1 - rest) * s.activation) * _damped(b, "arming", {
+        "tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "socs3": s.socs3,
+        "adenosine": s.adenosine_signal})
+    b.turnover(s.arming, arming_target, b.p("k_arming"),
+               mechanisms=("resting_nk_quiescence", "il2_il15_stat5", "tgfb_smad", "pge2_ep2_ep4"),
+               what="cytotoxic capacity")
+    b.process("granules_refill", b.p("k_granule_refill") * (b.p("granule_refill_resting")
+              + s.activation) * (1 - s.granules), {s.granules: 1},
+              mechanisms=("granule_exhaustion",),
+              description="lytic granules re-synthesised, faster in activated cells")
+
+    # --- receptors ------------------------------------------------------------------
+    def receptor(name, base, ups, downs, mechanisms):
+        up = sum(b.p(f"up_{u}_{name}") * level for u, level in ups.items())
+        target = (base + up) * (_damped(b, name, downs) if downs else 1)
+        b.turnover(getattr(s, name), target, b.p("k_receptor"), mechanisms=mechanisms,
+                   what=f"{name.upper()} surface level")
+
+    contact = s.msc_contact_per_nk
+    receptor("nkg2d", 1, {"stat5": s.stat5, "stat3": s.stat3},
+             {"tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "contact": contact},
+             ("nkg2d_mica_ulbp", "tgfb_smad", "pge2_ep2_ep4", "contact_priming"))
+    receptor("nkp30", 1, {"stat5": s.stat5},
+             {"pge2": s.pge2_signal, "contact": contact, "tgfb": s.tgfb_signal},
+             ("nkp30_b7h6", "pge2_ep2_ep4", "contact_priming"))
+    receptor("nkp44", receptors["nkp44"], {"stat5": s.stat5},
+             {"pge2": s.pge2_signal, "contact": contact},
+             ("nkp44_no_role", "il2_il15_stat5", "pge2_ep2_ep4", "contact_priming"))
+    receptor("nkp46", 1, {"stat5": s.stat5}, {}, ("nkp46_weak", "il2_il15_stat5"))
+    receptor("dnam1", 1, {"stat5": s.stat5}, {"tgfb": s.tgfb_signal},
+             ("dnam1_pvr_nectin2", "il2_il15_stat5", "tgfb_smad"))
+    receptor("nkg2a", 1, {"stat5": s.stat5, "pge2": s.pge2_signal, "tgfb": s.tgfb_signal}, {},
+             ("missing_self", "pge2_ep2_ep4", "tgfb_smad"))
+    receptor("kir", 1, {}, {}, ("missing_self",))
+    receptor("cd69", receptors["cd69"], {"stat5": s.stat5, "stat4": s.stat4}, {},
+             ("cd69_placenta", "il2_il15_stat5"))
+    receptor("cd16", 1, {}, {}, ("perforin_granzyme",))
+    cd73_rest = b.p("cd73_resting_fraction")
+    cd73_target = cd73_rest + (b.p("cd73_max_fraction") - cd73_rest) * hill(
+        contact + b.p("w_tgfb_cd73") * s.tgfb_signal, b.p("ec50_cd73"))
+    b.turnover(s.cd73_fraction, cd73_target, b.p("k_cd73"), mechanisms=("cd73_adenosine",),
+               what="CD73+ NK share")
+
+    # --- growth, subsets and death --------------------------------------------------
+    b.expression(
+        "nk_growth_signal",
+        (s.stat5 + b.p("prolif_stat4") * s.stat4 + b.p("prolif_stat3") * s.stat3)
+        * inhibition(s.rapamycin_ng_ml, b.p("ic50_rapamycin")),
+        unit="1", mechanisms=("nk_proliferation", "il2_il15_stat5", "immunosuppressant_sparing"),
+        description="cytokine drive to divide (mTOR-dependent, so rapamycin slows it)",
+    )
+    b.expression(
+        "soluble_arrest",
+        b.p("arrest_pge2") * s.pge2_signal + b.p("arrest_kynurenine") * s.kynurenine_signal
+        + b.p("arrest_tgfb") * s.tgfb_signal + b.p("arrest_hla_g5") * s.hla_g5_signal,
+        unit="1", mechanisms=("nk_apoptosis_arrest",),
+        description="soluble MSC signals that hold NK cells in G0/G1 and push them to apoptosis",
+    )
+    b.expression(
+        "nk_growth_left",
+        _damped(b, "growth", {
+            "pge2": s.pge2_signal, "kynurenine": s.kynurenine_signal,
+            "starvation": s.tryptophan_starvation, "tgfb": s.tgfb_signal, "hgf": s.hgf_signal,
+            "hla_g5": s.hla_g5_signal, "socs3": s.socs3, "adenosine": s.adenosine_signal,
+            "contact": contact, "arrest": s.soluble_arrest}),
+        unit="1",
+        mechanisms=("pge2_ep2_ep4", "ido_kynurenine", "tgfb_smad", "hgf_cmet", "hla_g5_ilt2",
+                    "il10_stat3_socs3", "cd73_adenosine", "contact_priming", "nk_apoptosis_arrest"),
+        description="share of NK proliferation left by MSC suppression",
+    )
+    division = s.cell_dynamics * b.p("k_nk_division") * s.nk_growth_signal * s.nk_growth_left
+    b.process("nk_bright_division", division * b.p("bright_division_factor") * s.nk_bright,
+              {s.nk_bright: 1}, mechanisms=("nk_proliferation", "il2_il15_stat5"),
+              description="CD56bright NK cells divide (faster than CD56dim under IL-2)")
+    b.process("nk_dim_division", division * s.nk_dim, {s.nk_dim: 1},
+              mechanisms=("nk_proliferation", "il2_il15_stat5"),
+              description="CD56dim NK cells divide")
+    b.process("nk_bright_maturation",
+              s.cell_dynamics * (b.p("k_bright_to_dim") + b.p("k_contact_bright_loss") * contact)
+              * s.nk_bright, {s.nk_bright: -1, s.nk_dim: 1},
+              mechanisms=("cd56bright_loss",), contact=True,
+              description="CD56bright cells become CD56dim, faster on MSC contact")
+    survival = 1 - (1 - s.stat5) * (1 - b.p("survival_stat4") * s.stat4) * (
+        1 - b.p("survival_stat3") * s.stat3)
+    death = s.cell_dynamics * (
+        b.p("k_nk_death_resting") * (1 - survival)
+        * inhibition(hill(s.il6, b.p("ec50_il6")), b.p("ic50_il6_survival"))
+        + b.p("k_nk_death_activated") + b.p("k_nk_death_msc") * s.soluble_arrest)
+    b.expression("nk_death_rate", death, unit="1/h",
+                 mechanisms=("nk_apoptosis_arrest", "msc_il6_nk_survival"),
+                 description="per-cell NK apoptosis rate")
+    for subset in ("nk_bright", "nk_dim"):
+        b.process(f"{subset}_apoptosis", s.nk_death_rate * getattr(s, subset),
+                  {subset: -1, "nk_apoptotic": 1},
+                  mechanisms=("nk_apoptosis_arrest", "msc_il6_nk_survival"),
+                  description="NK cells enter apoptosis (cytokine withdrawal, MSC factors)")
+    b.process("nk_apoptotic_disintegration",
+              s.cell_dynamics * b.p("k_apoptotic_disintegration") * s.nk_apoptotic,
+              {s.nk_apoptotic: -1}, mechanisms=("nk_apoptosis_arrest",),
+              description="apoptotic NK cells disintegrate and leave the Annexin-V+ gate")
+    b.process("nk_efferocytosis",
+              s.cell_dynamics * b.p("k_efferocytosis") * s.contact * s.msc
+              / (s.msc + b.p("efferocytosis_half_cells")) * s.nk_apoptotic,
+              {s.nk_apoptotic: -1}, mechanisms=("efferocytosis",), contact=True,
+              description="MSCs in contact engulf apoptotic NK cells")
