@@ -216,3 +216,30 @@ def compute_readouts(w: Wells) -> dict[str, float]:
 
 
 assert set(READOUT_FUNCTIONS) == set(READOUT_NAMES), set(READOUT_NAMES) - set(READOUT_FUNCTIONS)
+
+
+_NK_CELLS = ("nk_bright", "nk_dim")
+#: The model species each readout reads (``mscnk explain`` walks the model from these).
+READOUT_SPECIES: dict[str, tuple[str, ...]] = {
+    "msc_lysis_pct": ("msc",),
+    "msc_killed_pct": ("msc_killed", "msc_divisions"),
+    "msc_viable": ("msc",),
+    "nk_viable": _NK_CELLS,
+    "nk_fold_expansion": _NK_CELLS,
+    "nk_proliferation_inhibition_pct": _NK_CELLS,
+    "nk_apoptosis_pct": (*_NK_CELLS, "nk_apoptotic"),
+    "nk_cytotoxicity_k562_pct": ("arming", "granules", "nkg2d", "nkp30", "dnam1", "nkg2a", "kir"),
+    "cd107a_pct": ("nk_degranulations",),
+    "ifng_pg_ml": ("ifng",), "tnfa_pg_ml": ("tnfa",), "il10_pg_ml": ("il10",),
+    "tgfb_pg_ml": ("tgfb_latent", "tgfb_active"), "hgf_pg_ml": ("hgf",),
+    "activin_a_pg_ml": ("activin_a",), "pge2_pg_ml": ("pge2",),
+    "kynurenine_uM": ("kynurenine",), "tryptophan_uM": ("tryptophan",),
+    **{f"{r}_rel": (r,) for r in ("nkg2d", "nkp30", "nkp46", "dnam1", "nkg2a", "kir", "cd16",
+                                  "nkp44", "cd69", "hla_i", "hla_e", "mica", "ulbp", "pvr",
+                                  "nectin2", "serpinb9", "cox2", "ido", "hla_ii", "pdl1")},
+    "cd56bright_pct": ("nk_bright", "nk_dim"),
+    "cd73_nk_pct": ("cd73_fraction",),
+    "tumor_viable": ("tumor",),
+    "tumor_kill_pct": ("tumor",),
+}
+assert set(READOUT_SPECIES) == set(READOUT_NAMES)

@@ -1,0 +1,26 @@
+"""Analysis on top of the experiment layer: literature findings and their checks."""
+
+from mscnk.analysis._expectations import (
+    Bound,
+    Compare,
+    Expectation,
+    ExpectationResult,
+    Trend,
+)
+from mscnk.analysis._findings import (
+    CachingSimulator,
+    Finding,
+    FindingResult,
+    check_finding,
+    lint_findings,
+    load_findings,
+    results_frame,
+    validate,
+    validate_results,
+)
+
+__all__ = [
+    "Bound", "CachingSimulator", "Compare", "Expectation", "ExpectationResult", "Finding",
+    "FindingResult", "Trend", "check_finding", "lint_findings", "load_findings",
+    "results_frame", "validate", "validate_results",
+]

@@ -1,0 +1,270 @@
+"""The ``mscnk`` command line: run, demo, validate, mechanisms, explain, parameters, docs."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from mscnk._keys import READOUT_NAMES, READOUT_UNITS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate MSC-NK cell crosstalk experiments.")
+console = Console()
+errors = Console(stderr=True)
+EXIT_BAD_INPUT = 2
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(problems: list[str]) -> None:
+    errors.print(f"[bold red]error:[/] {len(problems)} problem(s) in the input", highlight=False)
+    for problem in problems:
+        errors.print(f"  - {problem}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load_params(path: Optional[Path]) -> dict[str, float] | None:
+    """A parameter file: ``{name: value}`` or ``{name: {value: ...}}`` (parameters.yaml style)."""
+    if path is None:
+        return None
+    from mscnk.model._build import build_model
+
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        _fail([f"--params {path}: cannot read: {error}"])
+    if not isinstance(raw, dict):
+        _fail([f"--params {path}: must be a mapping of parameter names to values"])
+    known = {p.name: p for p in build_model().parameters}
+    problems, values = [], {}
+    for name, entry in raw.items():
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), list(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"--params: unknown parameter {name!r}{hint}")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            problems.append(f"--params: {name}: value {value!r} is not a number")
+        elif not known[name].lower <= value <= known[name].upper:
+            problems.append(f"--params: {name} = {value} outside its bounds "
+                            f"[{known[name].lower}, {known[name].upper}] {known[name].unit}")
+        else:
+            values[name] = float(value)
+    if problems:
+        _fail(problems)
+    return values
+
+
+def _write_atomically(path: Path, writer) -> None:
+    """Write through a temporary file in the same folder, then rename (no half files)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        writer(Path(temporary))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _print_table(frame) -> None:
+    names = list(frame.index)
+    for start in range(0, len(names), 6):
+        chunk = names[start:start + 6]
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("readout")
+        table.add_column("unit")
+        for name in chunk:
+            table.add_column(str(name), justify="right", overflow="fold")
+        for readout in READOUT_NAMES:
+            cells = []
+            for name in chunk:
+                value = frame.at[name, readout]
+                cells.append("-" if value is None or (isinstance(value, float) and math.isnan(value))
+                             else f"{value:.4g}")
+            table.add_row(readout, READOUT_UNITS[readout], *cells)
+        console.print(table)
+
+
+@app.command()
+def run(
+    file: Path = typer.Argument(..., help="condition, sweep or experiment file (YAML/JSON)"),
+    out: Path = typer.Option(Path("results"), "--out", help="folder for results"),
+    format: Format = typer.Option(Format.table, "--format", help="what to print"),
+    params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+) -> None:
+    """Simulate every condition of FILE; print readouts, write results.csv/.parquet."""
+    from mscnk.experiment import ConditionError, load_conditions, run_conditions
+
+    try:
+        conditions = load_conditions(file)
+    except ConditionError as error:
+        _fail(error.problems)
+    values = _load_params(params)
+    frame = run_conditions(conditions, params=values)
+    out.mkdir(parents=True, exist_ok=True)
+    resolved = {name: c.resolved().model_dump(mode="json") for name, c in conditions.items()}
+    _write_atomically(out / "results.csv", lambda p: frame.to_csv(p))
+    _write_atomically(out / "results.parquet", lambda p: frame.to_parquet(p))
+    _write_atomically(out / "conditions.yaml",
+                      lambda p: p.write_text(yaml.safe_dump(resolved, sort_keys=False)))
+    if format is Format.csv:
+        sys.stdout.write(frame.to_csv())
+    elif format is Format.json:
+        records = json.loads(frame.reset_index().to_json(orient="records"))
+        sys.stdout.write(json.dumps(records, indent=2) + "\n")
+    else:
+        _print_table(frame)
+    failed = int((frame["status"] != "ok").sum())
+    errors.print(f"{len(frame)} condition(s), {failed} failed; results in {out}/", highlight=False)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("demo_report"), "--out", help="report folder")) -> None:
+    """Run the standard panel and write figures and a one-page HTML report."""
+    from rich.progress import Progress
+
+    from mscnk.report import build_demo
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("demo panel", total=None)
+        page = build_demo(out, progress=lambda name: progress.advance(task))
+    console.print(f"demo report: {page}")
+
+
+@app.command()
+def validate(
+    files: list[Path] = typer.Argument(..., help="findings files (YAML lists)"),
+    params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+) -> None:
+    """Check literature findings against the model; exit 1 if any fails."""
+    from rich.progress import Progress
+
+    from mscnk.analysis import load_findings, validate_results
+    from mscnk.experiment import ConditionError
+
+    findings, problems = [], []
+    for file in files:
+        try:
+            findings.extend(load_findings(file))
+        except ConditionError as error:
+            problems.extend(f"{file}: {p}" for p in error.problems)
+    if problems:
+        _fail(problems)
+    values = _load_params(params)
+    with Progress(console=errors, transient=True) as bar:
+        task = bar.add_task("findings", total=len(findings))
+        results = validate_results(findings, params=values,
+                                   progress=lambda done, total, _id: bar.update(task, completed=done))
+    for result in results:
+        verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
+        console.print(f"{result.id:5s} {verdict}  {result.source}")
+        console.print(f"      {result.detail}", markup=False, highlight=False)
+    passed = sum(r.passed for r in results)
+    console.print(f"{passed} passed, {len(results) - passed} failed")
+    if passed < len(results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search for")) -> None:
+    """List the mechanism catalog, or the mechanisms matching TEXT."""
+    from mscnk.catalog import search
+    from mscnk.model._links import parameters_of, processes_of
+
+    found = search(text)
+    if not found:
+        errors.print(f"no mechanism matches {text!r}")
+        raise typer.Exit(1)
+    if len(found) > 3:
+        table = Table("id", "name", "mode", "effect", "status", "processes")
+        for m in found:
+            table.add_row(m.id, m.name, m.mode, f"{m.effect['sign']} {m.effect['target']}",
+                          m.status, str(len(processes_of(m.id))))
+        console.print(table)
+        return
+    for m in found:
+        console.rule(f"[bold]{m.id}[/]: {m.name}")
+        console.print(f"mode: {m.mode}; effect: {m.effect['sign']} {m.effect['target']} "
+                      f"({m.effect.get('description', '')})", markup=False)
+        console.print(f"context: {m.context}", markup=False)
+        console.print(f"summary: {m.summary}", markup=False)
+        console.print("citations: " + "; ".join(m.citations), markup=False)
+        console.print(f"status: {m.status} {m.note}", markup=False)
+        console.print("processes: " + (", ".join(processes_of(m.id)) or "none"), markup=False)
+        console.print("parameters: " + (", ".join(parameters_of(m.id)) or "none"), markup=False)
+
+
+@app.command()
+def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_lysis_pct")) -> None:
+    """Show which mechanisms move READOUT, nearest first."""
+    from mscnk.analysis._explain import explain_readout
+
+    if readout not in READOUT_NAMES:
+        from mscnk.experiment._errors import suggest
+
+        _fail([f"unknown readout {readout!r}; allowed: {', '.join(READOUT_NAMES)}"
+               f"{suggest(readout, READOUT_NAMES)}"])
+    species, ranked = explain_readout(readout)
+    from mscnk.catalog import mechanisms as catalog
+
+    console.print(f"[bold]{readout}[/] ({READOUT_UNITS[readout]}) reads: {', '.join(species)}")
+    labels = {0: "changes it directly", 1: "acts on what those processes read",
+              2: "two steps upstream"}
+    for distance in sorted({d for _, d in ranked}):
+        console.rule(labels.get(distance, f"{distance} steps upstream"))
+        for mechanism, d in ranked:
+            if d == distance:
+                console.print(f"  {mechanism:26s} {catalog()[mechanism].name}", markup=False)
+
+
+@app.command()
+def parameters(text: Optional[str] = typer.Argument(None, help="filter by name or mechanism")) -> None:
+    """List model parameters with unit, default, bounds and provenance."""
+    from mscnk.model._build import build_model
+    from mscnk.model._links import parameter_owners
+
+    owners = parameter_owners()
+    table = Table("name", "value", "unit", "bounds", "mechanisms", "provenance")
+    for p in build_model().parameters:
+        if text and text not in p.name and text not in " ".join(owners[p.name]):
+            continue
+        table.add_row(p.name, f"{p.value:.4g}", p.unit, f"[{p.lower:.3g}, {p.upper:.3g}]",
+                      ", ".join(owners[p.name]), p.provenance)
+    console.print(table)
+
+
+@app.command()
+def docs(out: Path = typer.Option(Path("docs/model.md"), "--out", help="where to write")) -> None:
+    """Regenerate the model description (docs/model.md) from the declaration."""
+    from mscnk.report._model_doc import model_markdown
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(out, lambda p: p.write_text(model_markdown()))
+    console.print(f"wrote {out}")
+
+
+def main() -> Any:  # pragma: no cover - console entry for python -m
+    return app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,186 @@
+"""Demo panels on NK killing of MSCs: ratio, IFN-gamma licensing, receptor blockade."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mscnk.experiment._protocol import LICENSED_REFERENCE_H, LICENSED_REFERENCE_NG_ML
+from mscnk.plots import NAMES, bars, dose_response
+from mscnk.report._html import Table, fmt
+from mscnk.report._panel import Panel, PanelData, change, extreme, grouped_table, pct, value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+CYTOTOXICITY: dict[str, Any] = {"assay": "cytotoxicity"}
+RESTING: dict[str, Any] = {"nk": {"activation": {"il2_u_ml": 0}, "preactivation_h": 0}}
+IL15: dict[str, Any] = {"nk": {"activation": {"il2_u_ml": 0, "il15_ng_ml": 10}}}
+NK_KINDS = {"resting": RESTING, "IL-2": {}, "IL-15": IL15}
+
+LYSIS_RATIOS = (1, 2.5, 5, 10, 20, 40)
+IFNG_DOSES = (0, 1, 10, 100)
+BLOCKADES: tuple[tuple[str, ...], ...] = (
+    (), ("anti_nkg2d",), ("anti_nkp30",), ("anti_dnam1",), ("anti_nkp46",), ("anti_nkp44",),
+    ("anti_nkg2d", "anti_nkp30", "anti_dnam1"),
+)
+ASSAY_RATIO = 10
+
+
+def antibody_label(blockade: tuple[str, ...]) -> str:
+    """'anti-NKG2D + anti-NKp30' from contract names; 'none' when empty."""
+    names = ["anti-" + NAMES.get(b.removeprefix("anti_") + "_rel", b) for b in blockade]
+    return " + ".join(names) or "none"
+
+
+# a. lysis versus ratio ------------------------------------------------------------------
+
+def _a_name(kind: str, ratio: float) -> str:
+    return f"a_{kind.lower().replace('-', '')}_r{ratio:g}"
+
+
+def _ratio_conditions() -> dict[str, tuple[str, dict[str, Any]]]:
+    out = {}
+    for kind, nk in NK_KINDS.items():
+        for ratio in LYSIS_RATIOS:
+            out[_a_name(kind, ratio)] = (kind, {**CYTOTOXICITY, **nk, "ratio": ratio})
+    return out
+
+
+def _ratio_draw(data: PanelData, fig: "Figure") -> None:
+    ax = fig.subplots()
+    dose_response(data.rows, "ratio", "msc_lysis_pct", hue="group", logx=True, ax=ax)
+    ax.legend(title="NK cells", frameon=False)
+    ax.set_title(f"{fmt(data.rows['duration_h'].iloc[0])} h cytotoxicity assay")
+
+
+def _ratio_table(data: PanelData) -> Table:
+    return grouped_table(data.rows, "ratio", "NK:MSC ratio", "msc_lysis_pct",
+                         list(NK_KINDS), suffix=" NK: MSC lysis (%)")
+
+
+def _ratio_text(data: PanelData) -> str:
+    rows = data.rows
+    top = max(LYSIS_RATIOS)
+    at = {kind: value(rows, _a_name(kind, top), "msc_lysis_pct") for kind in NK_KINDS}
+    il2 = rows.loc[_a_name("IL-2", top)]
+    return (
+        f"MSC lysis after a {fmt(il2['duration_h'])} h assay, as the NK:MSC ratio rises from "
+        f"{fmt(min(LYSIS_RATIOS))} to {fmt(top)}, for resting NK cells and for NK cells "
+        f"pre-activated {fmt(il2['nk.preactivation_h'])} h with IL-2 "
+        f"({fmt(il2['nk.activation.il2_u_ml'])} U/ml) or IL-15 "
+        f"({fmt(rows.loc[_a_name('IL-15', top), 'nk.activation.il15_ng_ml'])} ng/ml). "
+        f"At {fmt(top)}:1 resting NK cells lyse {pct(at['resting'])}, IL-2 NK cells "
+        f"{pct(at['IL-2'])} and IL-15 NK cells {pct(at['IL-15'])} of the MSCs. "
+        "Cytokines arm NK cells through STAT5, and activating receptors recognise stress "
+        "ligands on the MSC; each kill spends granule content."
+    )
+
+
+RATIO = Panel(
+    key="a", title="MSC lysis versus NK:MSC ratio", conditions=_ratio_conditions(),
+    draw=_ratio_draw, table=_ratio_table, text=_ratio_text,
+    mechanisms=("resting_nk_quiescence", "il2_il15_stat5", "nkg2d_mica_ulbp",
+                "dnam1_pvr_nectin2", "nkp30_b7h6", "perforin_granzyme", "granule_exhaustion"),
+    species=("msc",), figsize=(6.4, 4.2),
+)
+
+
+# c. IFN-gamma licensing -----------------------------------------------------------------
+
+def _licensing_conditions() -> dict[str, tuple[str, dict[str, Any]]]:
+    return {f"c_ifng{dose:g}": (f"{dose:g} ng/ml", {
+        **CYTOTOXICITY, "ratio": ASSAY_RATIO,
+        "msc": {"ifng_pretreatment_ng_ml": dose, "pretreatment_h": 48}}) for dose in IFNG_DOSES}
+
+
+_LICENSING_READOUTS = ("hla_i_rel", "hla_e_rel", "ido_rel")
+_DOSE = "msc.ifng_pretreatment_ng_ml"
+
+
+def _licensing_draw(data: PanelData, fig: "Figure") -> None:
+    left, right = fig.subplots(1, 2)
+    dose_response(data.rows, _DOSE, list(_LICENSING_READOUTS), logx=True, ax=left)
+    left.set_title("MSC surface / enzyme levels")
+    dose_response(data.rows, _DOSE, "msc_lysis_pct", logx=True, ax=right)
+    right.set_title(f"lysis by IL-2 NK cells at {ASSAY_RATIO}:1")
+
+
+def _licensing_table(data: PanelData) -> Table:
+    columns = (*_LICENSING_READOUTS, "msc_lysis_pct")
+    header = ["IFN-γ (ng/ml)", "HLA-I (fold)", "HLA-E (fold)", "IDO1 (fold of licensed)",
+              "MSC lysis (%)"]
+    rows = data.rows.sort_values(_DOSE)
+    return header, [[fmt(r[_DOSE]), *(fmt(r[c]) for c in columns)] for _, r in rows.iterrows()]
+
+
+def _licensing_text(data: PanelData) -> str:
+    rows = data.rows.sort_values(_DOSE)
+    first, last = rows.iloc[0], rows.iloc[-1]
+    hours = fmt(first["msc.pretreatment_h"])
+    return (
+        f"MSCs were pre-treated with IFN-γ for {hours} h, washed, and then met IL-2 NK cells "
+        f"at {ASSAY_RATIO}:1 for {fmt(first['duration_h'])} h. From {fmt(first[_DOSE])} to "
+        f"{fmt(last[_DOSE])} ng/ml, HLA-I {change(first['hla_i_rel'], last['hla_i_rel'])}-fold, "
+        f"HLA-E {change(first['hla_e_rel'], last['hla_e_rel'])}-fold and MSC lysis "
+        f"{change(first['msc_lysis_pct'], last['msc_lysis_pct'], '%')}. "
+        f"HLA levels are relative to untreated MSCs; IDO1 is relative to MSCs licensed with "
+        f"{fmt(LICENSED_REFERENCE_NG_ML)} ng/ml for {fmt(LICENSED_REFERENCE_H)} h, measured "
+        "here after the wash and the assay, and it "
+        f"{change(first['ido_rel'], last['ido_rel'])}."
+    )
+
+
+LICENSING = Panel(
+    key="c", title="IFN-γ licensing of MSCs", conditions=_licensing_conditions(),
+    draw=_licensing_draw, table=_licensing_table, text=_licensing_text,
+    mechanisms=("ifng_licensing", "missing_self", "ido_kynurenine", "licensing_memory"),
+    species=("hla_i", "hla_e", "ido"), figsize=(10, 4),
+)
+
+
+# d. receptor blockade -------------------------------------------------------------------
+
+def _blockade_conditions() -> dict[str, tuple[str, dict[str, Any]]]:
+    return {"d_" + ("+".join(b) or "none"): (antibody_label(b), {
+        **CYTOTOXICITY, "ratio": ASSAY_RATIO, "blockade": list(b)}) for b in BLOCKADES}
+
+
+def _blockade_draw(data: PanelData, fig: "Figure") -> None:
+    ax = fig.subplots()
+    reference = value(data.rows, "d_none", "msc_lysis_pct")
+    bars(data.rows, "msc_lysis_pct", labels="group", horizontal=True, reference=reference,
+         ax=ax)
+    ax.set_title(f"IL-2 NK cells at {ASSAY_RATIO}:1, {fmt(data.rows['duration_h'].iloc[0])} h "
+                 "(dashed: no antibody)")
+
+
+def _blockade_table(data: PanelData) -> Table:
+    none = value(data.rows, "d_none", "msc_lysis_pct")
+    body = [[r["group"], fmt(r["msc_lysis_pct"]), fmt(r["msc_lysis_pct"] - none)]
+            for _, r in data.rows.iterrows()]
+    return ["antibody", "MSC lysis (%)", "change vs none (% points)"], body
+
+
+def _blockade_text(data: PanelData) -> str:
+    rows = data.rows
+    none = value(rows, "d_none", "msc_lysis_pct")
+    single = rows[rows["blockade"].fillna("").str.count(r"\+") == 0].drop("d_none")
+    low, low_label = extreme(single["msc_lysis_pct"], single["group"], largest=False)
+    high, high_label = extreme(single["msc_lysis_pct"], single["group"], largest=True)
+    triple = rows[rows["blockade"].fillna("").str.count(r"\+") >= 2]
+    triple_value = float(triple["msc_lysis_pct"].iloc[0])
+    return (
+        f"Blocking antibodies mask one activating receptor on IL-2 NK cells during the "
+        f"assay. Without antibody MSC lysis is {pct(none)}; single antibodies leave between "
+        f"{pct(low)} ({low_label}) and {pct(high)} ({high_label}), and masking NKG2D, NKp30 "
+        f"and DNAM-1 together leaves {pct(triple_value)}."
+    )
+
+
+BLOCKADE = Panel(
+    key="d", title="Activating-receptor blockade", conditions=_blockade_conditions(),
+    draw=_blockade_draw, table=_blockade_table, text=_blockade_text,
+    mechanisms=("antibody_blockade", "nkg2d_mica_ulbp", "nkp30_b7h6", "dnam1_pvr_nectin2",
+                "nkp46_weak", "nkp44_no_role"),
+    species=("msc",), figsize=(7.5, 3.8),
+)
