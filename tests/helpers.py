@@ -222,7 +222,12 @@ def results_written(out: Path) -> list[str]:
 # Hypothesis strategies: random valid conditions, kept short so they simulate fast.
 # --------------------------------------------------------------------------------------
 def _dose(upper: float) -> st.SearchStrategy[float]:
-    return st.one_of(st.just(0.0), st.floats(0.01, upper, allow_nan=False))
+    return st.one_of(st.just(0.0), st.floats(0.01, upper))
+
+
+def _hours(upper: float) -> st.SearchStrategy[float]:
+    """A phase length: 0 (phase skipped) or at least half an hour."""
+    return st.one_of(st.just(0.0), st.floats(0.5, upper))
 
 
 def _subset(names: Sequence[str], max_size: int) -> st.SearchStrategy[list[str]]:
@@ -230,7 +235,7 @@ def _subset(names: Sequence[str], max_size: int) -> st.SearchStrategy[list[str]]
 
 
 def _amounts(names: Sequence[str], upper: float, max_size: int) -> st.SearchStrategy[dict]:
-    return st.dictionaries(st.sampled_from(list(names)), st.floats(0.0, upper), max_size=max_size)
+    return st.dictionaries(st.sampled_from(list(names)), _dose(upper), max_size=max_size)
 
 
 @st.composite
@@ -244,7 +249,7 @@ def conditions(draw, *, culture: str | None = None, msc_alone: bool = False,
             "source": draw(st.sampled_from(_keys.MSC_SOURCES)),
             "cells": draw(st.floats(2000.0, 50000.0)),
             "ifng_pretreatment_ng_ml": draw(_dose(100.0)),
-            "pretreatment_h": draw(st.floats(0.0, 48.0)),
+            "pretreatment_h": draw(_hours(48.0)),
             "tlr3_priming": draw(st.booleans()),
             "tlr4_priming": draw(st.booleans()),
             "knockdown": draw(_subset(_keys.KNOCKDOWNS, 3)),
@@ -257,7 +262,7 @@ def conditions(draw, *, culture: str | None = None, msc_alone: bool = False,
                 "il18_ng_ml": draw(_dose(50.0)),
                 "il21_ng_ml": draw(_dose(50.0)),
             },
-            "preactivation_h": draw(st.floats(0.0, 72.0)),
+            "preactivation_h": draw(_hours(72.0)),
             "car": draw(st.booleans()),
         },
         "ratio": draw(st.one_of(st.sampled_from([0.5, 1.0, 5.0, 10.0]), st.floats(0.1, 20.0))),

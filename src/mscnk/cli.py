@@ -34,7 +34,7 @@ class Format(str, Enum):
 def _fail(problems: list[str]) -> None:
     errors.print(f"[bold red]error:[/] {len(problems)} problem(s) in the input", highlight=False)
     for problem in problems:
-        errors.print(f"  - {problem}", highlight=False, markup=False)
+        errors.print(f"  - {problem}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 

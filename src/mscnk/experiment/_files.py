@@ -129,11 +129,12 @@ def load_conditions(source: str | Path | Mapping[str, Any]) -> dict[str, Conditi
     else:
         raws["condition"] = base
     conditions: dict[str, Condition] = {}
+    single = not named and not sweep
     for name, raw in raws.items():
         try:
             conditions[name] = Condition.model_validate(raw)
         except ValidationError as error:
-            problems.extend(describe(error, Condition, where=f"condition {name!r}"))
+            problems.extend(describe(error, Condition, where="" if single else f"condition {name!r}"))
     if problems:
         raise ConditionError(dict.fromkeys(problems))  # dedupe, keep order
     return conditions

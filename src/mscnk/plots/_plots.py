@@ -119,6 +119,14 @@ def _log_x(ax: "Axes", values: np.ndarray) -> None:
     ax.minorticks_off()
 
 
+def _include_zero(ax: "Axes", values: np.ndarray) -> None:
+    """Start the y axis at 0 when every value is positive, so heights compare fairly."""
+    finite = values[np.isfinite(values)]
+    if len(finite) and finite.min() >= 0:
+        top = float(finite.max())
+        ax.set_ylim(0.0, 1.06 * top if top > 0 else 1.0)
+
+
 def dose_response(df: pd.DataFrame, x: str, y: str | Sequence[str], *, hue: str | None = None,
                   logx: bool = False, units: Mapping[str, str] | None = None,
                   ax: "Axes | None" = None) -> "Axes":
@@ -145,6 +153,7 @@ def dose_response(df: pd.DataFrame, x: str, y: str | Sequence[str], *, hue: str 
             line += 1
     if logx:
         _log_x(ax, df[x].to_numpy(float))
+    _include_zero(ax, df[ys].to_numpy(float))
     ax.set_xlabel(label(x, units))
     ax.set_ylabel(_shared_label(ys, units))
     if hue is not None or len(ys) > 1:
@@ -183,7 +192,8 @@ def bars(df: pd.DataFrame, y: str, *, labels: Sequence[str] | str | None = None,
     if horizontal:
         ax.barh(positions, heights.to_numpy(), xerr=err, capsize=3, color="C0")
         ax.set_yticks(positions, list(heights.index))
-        ax.invert_yaxis()
+        if not ax.yaxis_inverted():  # first row on top (a shared axis is inverted once)
+            ax.invert_yaxis()
         ax.set_xlabel(label(y, units))
         if reference is not None and math.isfinite(reference):
             ax.axvline(reference, color="0.3", linestyle="--", linewidth=1)

@@ -12,7 +12,6 @@ import pandas as pd
 from mscnk.catalog import mechanisms
 from mscnk.engine import SolverError
 from mscnk.experiment import flatten, load_conditions, run_conditions, simulate
-from mscnk.model._links import mechanisms_moving
 from mscnk.plots import NAMES
 from mscnk.report._html import esc, fmt, page, table_html
 from mscnk.report._panel import Panel, PanelData
@@ -78,6 +77,8 @@ def _mechanism_line(ids: Sequence[str]) -> str:
 
 
 def _derived_line(species: Sequence[str]) -> str:
+    from mscnk.model._links import mechanisms_moving
+
     moving = [m for m, distance in mechanisms_moving(list(species), depth=0) if distance == 0]
     known = mechanisms()
     ids = ", ".join(f'<code title="{esc(known[m].name)}">{esc(m)}</code>' for m in moving)
@@ -114,7 +115,7 @@ def _model_section() -> str:
               ("parameters", len(model.parameters)),
               ("mechanisms in the catalog", len(catalog)),
               ("of which modelled", modelled)]
-    table = table_html((["", "count"], [[k, fmt(v)] for k, v in counts]))
+    table = table_html((["", "count"], [[k, str(v)] for k, v in counts]))
     return (
         '<h2 id="model">Model</h2>\n<p>The model is a system of ordinary differential '
         "equations for one well: MSC and NK cell numbers, NK and MSC surface and "

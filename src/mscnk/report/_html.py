@@ -37,13 +37,19 @@ def fmt(value: object, digits: int = 3) -> str:
     number = float(value)  # type: ignore[arg-type]
     if math.isnan(number):
         return "–"
-    if number == 0:
-        return "0"
     size = abs(number)
-    if size >= 10 ** (digits - 1):
-        return f"{number:,.0f}"
-    decimals = max(0, digits - 1 - math.floor(math.log10(size)))
-    return f"{number:.{min(decimals, 4)}f}"
+    if number == round(number) or size >= 10 ** (digits - 1):
+        text = f"{size:,.0f}"
+    else:
+        decimals = max(0, digits - 1 - math.floor(math.log10(size)))
+        text = f"{size:.{min(decimals, 4)}f}"
+    return f"−{text}" if number < 0 and text.strip("0.,") else text
+
+
+def num(value: object) -> str:
+    """A condition input as written (``10``, ``2.5``, ``0.5``); NaN: '–'."""
+    number = float(value)  # type: ignore[arg-type]
+    return "–" if math.isnan(number) else f"{number:g}"
 
 
 def esc(text: object) -> str:
@@ -58,8 +64,8 @@ def table_html(table: Table) -> str:
     for row in rows:
         cells = []
         for i, cell in enumerate(row):
-            numeric = i > 0 and _numeric(cell)
-            cells.append(f'<td class="num">{esc(cell)}</td>' if numeric else f"<td>{esc(cell)}</td>")
+            css = ' class="num"' if i > 0 and _numeric(cell) else ""
+            cells.append(f"<td{css}>{esc(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 import pandas as pd
 
-from mscnk.report._html import Table, fmt
+from mscnk.report._html import Table, fmt, num
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -84,7 +84,7 @@ def grouped_table(rows: pd.DataFrame, x: str, x_header: str, column: str,
     body = []
     for x_value in sorted(rows[x].unique()):
         at = rows[rows[x] == x_value]
-        cells = [fmt(float(x_value))]
+        cells = [num(x_value)]
         for group in groups:
             hit = at[at["group"] == group]
             cells.append(fmt(float(hit[column].iloc[0])) if len(hit) else "–")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mscnk.experiment._protocol import LICENSED_REFERENCE_H, LICENSED_REFERENCE_NG_ML
 from mscnk.plots import NAMES, bars, dose_response
-from mscnk.report._html import Table, fmt
+from mscnk.report._html import Table, fmt, num
 from mscnk.report._panel import Panel, PanelData, change, extreme, grouped_table, pct, value
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,7 +50,7 @@ def _ratio_draw(data: PanelData, fig: "Figure") -> None:
     ax = fig.subplots()
     dose_response(data.rows, "ratio", "msc_lysis_pct", hue="group", logx=True, ax=ax)
     ax.legend(title="NK cells", frameon=False)
-    ax.set_title(f"{fmt(data.rows['duration_h'].iloc[0])} h cytotoxicity assay")
+    ax.set_title(f"{num(data.rows['duration_h'].iloc[0])} h cytotoxicity assay")
 
 
 def _ratio_table(data: PanelData) -> Table:
@@ -64,12 +64,12 @@ def _ratio_text(data: PanelData) -> str:
     at = {kind: value(rows, _a_name(kind, top), "msc_lysis_pct") for kind in NK_KINDS}
     il2 = rows.loc[_a_name("IL-2", top)]
     return (
-        f"MSC lysis after a {fmt(il2['duration_h'])} h assay, as the NK:MSC ratio rises from "
-        f"{fmt(min(LYSIS_RATIOS))} to {fmt(top)}, for resting NK cells and for NK cells "
-        f"pre-activated {fmt(il2['nk.preactivation_h'])} h with IL-2 "
-        f"({fmt(il2['nk.activation.il2_u_ml'])} U/ml) or IL-15 "
-        f"({fmt(rows.loc[_a_name('IL-15', top), 'nk.activation.il15_ng_ml'])} ng/ml). "
-        f"At {fmt(top)}:1 resting NK cells lyse {pct(at['resting'])}, IL-2 NK cells "
+        f"MSC lysis after a {num(il2['duration_h'])} h assay, as the NK:MSC ratio rises from "
+        f"{num(min(LYSIS_RATIOS))} to {num(top)}, for resting NK cells and for NK cells "
+        f"pre-activated {num(il2['nk.preactivation_h'])} h with IL-2 "
+        f"({num(il2['nk.activation.il2_u_ml'])} U/ml) or IL-15 "
+        f"({num(rows.loc[_a_name('IL-15', top), 'nk.activation.il15_ng_ml'])} ng/ml). "
+        f"At {num(top)}:1 resting NK cells lyse {pct(at['resting'])}, IL-2 NK cells "
         f"{pct(at['IL-2'])} and IL-15 NK cells {pct(at['IL-15'])} of the MSCs. "
         "Cytokines arm NK cells through STAT5, and activating receptors recognise stress "
         "ligands on the MSC; each kill spends granule content."
@@ -100,7 +100,7 @@ _DOSE = "msc.ifng_pretreatment_ng_ml"
 def _licensing_draw(data: PanelData, fig: "Figure") -> None:
     left, right = fig.subplots(1, 2)
     dose_response(data.rows, _DOSE, list(_LICENSING_READOUTS), logx=True, ax=left)
-    left.set_title("MSC surface / enzyme levels")
+    left.set_title("MSC levels (IDO1: fold of licensed MSCs)")
     dose_response(data.rows, _DOSE, "msc_lysis_pct", logx=True, ax=right)
     right.set_title(f"lysis by IL-2 NK cells at {ASSAY_RATIO}:1")
 
@@ -110,21 +110,21 @@ def _licensing_table(data: PanelData) -> Table:
     header = ["IFN-γ (ng/ml)", "HLA-I (fold)", "HLA-E (fold)", "IDO1 (fold of licensed)",
               "MSC lysis (%)"]
     rows = data.rows.sort_values(_DOSE)
-    return header, [[fmt(r[_DOSE]), *(fmt(r[c]) for c in columns)] for _, r in rows.iterrows()]
+    return header, [[num(r[_DOSE]), *(fmt(r[c]) for c in columns)] for _, r in rows.iterrows()]
 
 
 def _licensing_text(data: PanelData) -> str:
     rows = data.rows.sort_values(_DOSE)
     first, last = rows.iloc[0], rows.iloc[-1]
-    hours = fmt(first["msc.pretreatment_h"])
+    hours = num(first["msc.pretreatment_h"])
     return (
         f"MSCs were pre-treated with IFN-γ for {hours} h, washed, and then met IL-2 NK cells "
-        f"at {ASSAY_RATIO}:1 for {fmt(first['duration_h'])} h. From {fmt(first[_DOSE])} to "
-        f"{fmt(last[_DOSE])} ng/ml, HLA-I {change(first['hla_i_rel'], last['hla_i_rel'])}-fold, "
+        f"at {ASSAY_RATIO}:1 for {num(first['duration_h'])} h. From {num(first[_DOSE])} to "
+        f"{num(last[_DOSE])} ng/ml, HLA-I {change(first['hla_i_rel'], last['hla_i_rel'])}-fold, "
         f"HLA-E {change(first['hla_e_rel'], last['hla_e_rel'])}-fold and MSC lysis "
         f"{change(first['msc_lysis_pct'], last['msc_lysis_pct'], '%')}. "
         f"HLA levels are relative to untreated MSCs; IDO1 is relative to MSCs licensed with "
-        f"{fmt(LICENSED_REFERENCE_NG_ML)} ng/ml for {fmt(LICENSED_REFERENCE_H)} h, measured "
+        f"{num(LICENSED_REFERENCE_NG_ML)} ng/ml for {num(LICENSED_REFERENCE_H)} h, measured "
         "here after the wash and the assay, and it "
         f"{change(first['ido_rel'], last['ido_rel'])}."
     )
@@ -150,7 +150,7 @@ def _blockade_draw(data: PanelData, fig: "Figure") -> None:
     reference = value(data.rows, "d_none", "msc_lysis_pct")
     bars(data.rows, "msc_lysis_pct", labels="group", horizontal=True, reference=reference,
          ax=ax)
-    ax.set_title(f"IL-2 NK cells at {ASSAY_RATIO}:1, {fmt(data.rows['duration_h'].iloc[0])} h "
+    ax.set_title(f"IL-2 NK cells at {ASSAY_RATIO}:1, {num(data.rows['duration_h'].iloc[0])} h "
                  "(dashed: no antibody)")
 
 

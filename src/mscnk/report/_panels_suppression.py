@@ -10,8 +10,8 @@ import pandas as pd
 
 from mscnk._keys import MSC_SOURCES
 from mscnk.plots import NAMES, bars, dose_response, time_course, unit_of
-from mscnk.report._html import Table, fmt
-from mscnk.report._panel import Panel, PanelData, extreme, pct, value
+from mscnk.report._html import Table, fmt, num
+from mscnk.report._panel import Panel, PanelData, change, extreme, pct, value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -20,7 +20,8 @@ NOT_PREACTIVATED: dict[str, Any] = {"nk": {"preactivation_h": 0}}
 INHIBITION = "nk_proliferation_inhibition_pct"
 INHIBITION_RATIOS = (0.5, 1, 2, 5, 10, 20)
 CULTURE_READOUTS = (INHIBITION, "ifng_pg_ml", "pge2_pg_ml", "kynurenine_uM", "nk_apoptosis_pct")
-SOURCE_LABELS = {"wharton_jelly": "Wharton's jelly", "ipsc": "iPSC-derived"}
+SOURCE_LABELS = {"wharton_jelly": "Wharton's jelly", "ipsc": "iPSC-derived",
+                 "tumor_associated": "tumor-associated", "bone_marrow": "bone-marrow"}
 
 
 def source_label(source: str) -> str:
@@ -38,30 +39,31 @@ def _inhibition_draw(data: PanelData, fig: "Figure") -> None:
     ax = fig.subplots()
     dose_response(data.rows, "ratio", INHIBITION, logx=True, ax=ax)
     ax.axhline(0.0, color="0.3", linewidth=0.8)
-    ax.set_title(f"{fmt(data.rows['duration_h'].iloc[0])} h co-culture, NK not pre-activated")
+    ax.set_title(f"{num(data.rows['duration_h'].iloc[0])} h co-culture, NK not pre-activated")
 
 
 def _inhibition_table(data: PanelData) -> Table:
     header = ["NK:MSC ratio", "NK proliferation inhibition (%)", "NK fold expansion",
               "NK apoptosis (%)"]
     rows = data.rows.sort_values("ratio")
-    return header, [[fmt(r["ratio"]), fmt(r[INHIBITION]), fmt(r["nk_fold_expansion"]),
+    return header, [[num(r["ratio"]), fmt(r[INHIBITION]), fmt(r["nk_fold_expansion"]),
                      fmt(r["nk_apoptosis_pct"])] for _, r in rows.iterrows()]
 
 
 def _inhibition_text(data: PanelData) -> str:
-    rows = data.rows
-    first = rows.iloc[0]
+    rows = data.rows.sort_values("ratio")
+    first, top = rows.iloc[0], rows.iloc[-1]
     high, high_at = extreme(rows[INHIBITION], rows["group"], largest=True)
     low, low_at = extreme(rows[INHIBITION], rows["group"], largest=False)
     return (
-        f"NK cells that were not pre-activated grew for {fmt(first['duration_h'])} h with "
-        f"IL-2 ({fmt(first['nk.activation.il2_u_ml'])} U/ml) in the medium, with MSCs at each "
+        f"NK cells that were not pre-activated grew for {num(first['duration_h'])} h with "
+        f"IL-2 ({num(first['nk.activation.il2_u_ml'])} U/ml) in the medium, with MSCs at each "
         "NK:MSC ratio; inhibition compares their expansion with the matched NK-alone well, "
         "and a low ratio means many MSCs per NK cell. "
         f"Inhibition is largest at {high_at} ({pct(high)}) and smallest at {low_at} "
-        f"({pct(low)}). MSCs hold NK cells in G0/G1 and secrete PGE2, kynurenine and "
-        "TGF-β, while the NK cells in turn kill MSCs at high ratios."
+        f"({pct(low)}); at {num(top['ratio'])}:1 the NK cells also lyse "
+        f"{pct(top['msc_lysis_pct'])} of the MSCs. MSCs hold NK cells in G0/G1 and secrete "
+        "PGE2, kynurenine and TGF-β."
     )
 
 
@@ -88,6 +90,9 @@ def _culture_draw(data: PanelData, fig: "Figure") -> None:
         bars(data.rows, readout, labels="group", ax=ax)
         ax.set_title("\n".join(textwrap.wrap(NAMES[readout], 16)), fontsize=10)
         ax.set_ylabel(unit_of(readout))
+    first = data.rows.iloc[0]
+    fig.suptitle(f"NK:MSC {num(first['ratio'])}:1, {num(first['duration_h'])} h, "
+                 "NK not pre-activated", fontsize=11)
 
 
 def _culture_table(data: PanelData) -> Table:
@@ -103,8 +108,8 @@ def _culture_text(data: PanelData) -> str:
     kept = 100.0 * transwell / contact if contact else float("nan")
     first = rows.iloc[0]
     return (
-        f"NK cells (not pre-activated) and MSCs at {fmt(first['ratio'])}:1 for "
-        f"{fmt(first['duration_h'])} h, either touching or separated by a transwell membrane "
+        f"NK cells (not pre-activated) and MSCs at {num(first['ratio'])}:1 for "
+        f"{num(first['duration_h'])} h, either touching or separated by a transwell membrane "
         "that lets only soluble factors through. Proliferation inhibition is "
         f"{pct(contact)} in contact and {pct(transwell)} in transwell, so soluble factors "
         f"alone carry {pct(kept)} of the contact effect in this run. Contact starts the MSC "
@@ -142,11 +147,11 @@ def _source_draw(data: PanelData, fig: "Figure") -> None:
     lysis, coculture = _split(data.rows)
     left, right = fig.subplots(1, 2, sharey=True)
     bars(lysis, "msc_lysis_pct", labels="group", horizontal=True, ax=left)
-    left.set_title(f"cytotoxicity, {fmt(lysis['ratio'].iloc[0])}:1, "
-                   f"{fmt(lysis['duration_h'].iloc[0])} h")
+    left.set_title(f"cytotoxicity, {num(lysis['ratio'].iloc[0])}:1, "
+                   f"{num(lysis['duration_h'].iloc[0])} h")
     bars(coculture, INHIBITION, labels="group", horizontal=True, ax=right)
-    right.set_title(f"co-culture, {fmt(coculture['ratio'].iloc[0])}:1, "
-                    f"{fmt(coculture['duration_h'].iloc[0])} h")
+    right.set_title(f"co-culture, {num(coculture['ratio'].iloc[0])}:1, "
+                    f"{num(coculture['duration_h'].iloc[0])} h")
 
 
 def _source_table(data: PanelData) -> Table:
@@ -166,7 +171,7 @@ def _source_text(data: PanelData) -> str:
     return (
         "Each MSC source carries its own profile of NK ligands, HLA, secretome and growth "
         "(catalog sources.yaml); IL-2 NK cells meet them in a short cytotoxicity assay and "
-        f"in a {fmt(coculture['duration_h'].iloc[0])} h co-culture. MSC lysis ranges from "
+        f"in a {num(coculture['duration_h'].iloc[0])} h co-culture. MSC lysis ranges from "
         f"{pct(lo)} ({lo_src}) to {pct(hi)} ({hi_src}); NK proliferation inhibition from "
         f"{pct(ilo)} ({ilo_src}) to {pct(ihi)} ({ihi_src})."
     )
@@ -215,7 +220,7 @@ def _course_table(data: PanelData) -> Table:
     body = []
     for t in times:
         row = frame.iloc[int((frame["time_h"] - t).abs().to_numpy().argmin())]
-        body.append([fmt(row["time_h"]), *(fmt(row[c]) for c in COURSE_UNITS)])
+        body.append([num(round(row["time_h"], 1)), *(fmt(row[c]) for c in COURSE_UNITS)])
     return header, body
 
 
@@ -223,16 +228,27 @@ def _course_text(data: PanelData) -> str:
     assert data.timecourse is not None
     frame = course_frame(data.timecourse)
     start, end = frame.iloc[0], frame.iloc[-1]
-    peak = frame.loc[frame["ifng_pg_ml"].idxmax()]
     r = data.rows.iloc[0]
     return (
-        f"The default well ({{}}): {fmt(r['msc.cells'])} {source_label(r['msc.source'])} "
-        f"MSCs with IL-2 NK cells at {fmt(r['ratio'])}:1 in {r['culture']} for "
-        f"{fmt(r['duration_h'])} h. MSC numbers go from {fmt(start['msc'])} to "
-        f"{fmt(end['msc'])} and NK numbers from {fmt(start['nk'])} to {fmt(end['nk'])}; "
-        f"IFN-γ peaks at {fmt(peak['ifng_pg_ml'])} pg/ml at {fmt(peak['time_h'])} h and "
-        "licenses the surviving MSCs (HLA-I up), which also make PGE2 and kynurenine."
+        f"The default condition (the empty condition {{}}): {fmt(r['msc.cells'])} "
+        f"{source_label(r['msc.source'])} MSCs with IL-2 NK cells at {num(r['ratio'])}:1 in "
+        f"{r['culture']} for {num(r['duration_h'])} h. The MSC count "
+        f"{change(start['msc'], end['msc'])} and the NK count "
+        f"{change(start['nk'], end['nk'])}; "
+        f"{_peak(frame, 'ifng_pg_ml', 'IFN-γ')} and {_peak(frame, 'pge2_pg_ml', 'PGE2')}. "
+        f"IFN-γ licenses the MSCs: HLA-I {change(start['hla_i'], end['hla_i'])}-fold and "
+        f"kynurenine {change(start['kynurenine'], end['kynurenine'], 'µM')}."
     )
+
+
+def _peak(frame: pd.DataFrame, column: str, name: str) -> str:
+    """'X rises to v pg/ml' if the maximum is at the end, else 'X peaks at v pg/ml at t h'."""
+    at = frame[column].idxmax()
+    peak, end = frame.at[at, column], frame[column].iloc[-1]
+    if at == frame.index[-1]:
+        return f"{name} rises to {fmt(end)} pg/ml"
+    return (f"{name} peaks at {fmt(peak)} pg/ml at {num(round(frame.at[at, 'time_h'], 1))} h "
+            f"and ends at {fmt(end)} pg/ml")
 
 
 COURSE = Panel(
@@ -241,6 +257,6 @@ COURSE = Panel(
     text=_course_text,
     mechanisms=("msc_proliferation", "nk_proliferation", "perforin_granzyme",
                 "contact_ifng_burst", "ifng_licensing", "pge2_ep2_ep4", "ido_kynurenine"),
-    species=("msc", "nk_bright", "nk_dim", "ifng", "hla_i"), figsize=(9.5, 6.5),
+    species=("ifng", "pge2", "kynurenine"), figsize=(9.5, 6.5),
     timecourse=True,
 )
