@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from hypothesis import strategies as st
@@ -210,14 +210,6 @@ def run_cli(args: Sequence[str | Path]) -> CliResult:
     return CliResult(result.exit_code, result.stdout, result.stderr, exception)
 
 
-def results_written(out: Path) -> list[str]:
-    """Result files present under ``out`` (searched recursively)."""
-    if not out.exists():
-        return []
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*")
-                  if p.is_file() and p.name.lstrip(".").split(".")[0] in ("results", "conditions"))
-
-
 # --------------------------------------------------------------------------------------
 # Hypothesis strategies: random valid conditions, kept short so they simulate fast.
 # --------------------------------------------------------------------------------------
@@ -283,13 +275,3 @@ def conditions(draw, *, culture: str | None = None, msc_alone: bool = False,
         condition["nk"]["cells"] = draw(st.floats(1000.0, 100000.0))
     return condition
 
-
-def mapping_paths(mapping: Mapping[str, Any], prefix: str = "") -> list[str]:
-    """Dotted paths of every leaf of a nested mapping."""
-    out = []
-    for key, value in mapping.items():
-        if isinstance(value, Mapping):
-            out.extend(mapping_paths(value, f"{prefix}{key}."))
-        else:
-            out.append(f"{prefix}{key}")
-    return out

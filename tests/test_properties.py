@@ -27,10 +27,6 @@ from helpers import (
 EXAMPLES = settings(max_examples=20, deadline=None)
 FEW_EXAMPLES = settings(max_examples=15, deadline=None)
 
-#: Processes flagged ``contact=True`` that still carry flux without contact (a src bug,
-#: recorded by test_contact_process_without_contact_has_no_flux below). The transwell
-#: property checks every other contact process.
-KNOWN_CONTACT_LEAKS = frozenset({"nk_bright_maturation"})
 
 
 def _species_frame(result, model):
@@ -127,18 +123,8 @@ def _contact_flux(simulator, model, condition):
 def test_transwell_runs_no_contact_process(simulator, model, condition):
     names, flux = _contact_flux(simulator, model, condition)
     assert names, "the model declares no contact processes"
-    leaking = {n: f for n, f in zip(names, flux) if f != 0 and n not in KNOWN_CONTACT_LEAKS}
+    leaking = {n: f for n, f in zip(names, flux) if f != 0}
     assert not leaking
-
-
-@pytest.mark.parametrize("process", sorted(KNOWN_CONTACT_LEAKS))
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "src bug: model/nk.py declares nk_bright_maturation with contact=True, but its rate "
-    "cell_dynamics*(k_bright_to_dim + k_contact_bright_loss*contact)*nk_bright keeps the "
-    "basal k_bright_to_dim term without contact, so it runs in a transwell"))
-def test_contact_process_without_contact_has_no_flux(simulator, model, process):
-    names, flux = _contact_flux(simulator, model, {"culture": "transwell", "duration_h": 24})
-    assert flux[names.index(process)] == 0
 
 
 def test_stoichiometry_conserves_tryptophan_plus_kynurenine(model, rng):

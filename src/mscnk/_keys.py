@@ -94,4 +94,6 @@ READOUTS: tuple[Readout, ...] = (
             "100 x (tumor alone - tumor with NK) / tumor alone"),
 )
 READOUT_NAMES: tuple[str, ...] = tuple(r.name for r in READOUTS)
+#: Readouts that may be negative (MSCs can help NK cells grow); all others never are.
+SIGNED_READOUTS: frozenset[str] = frozenset({"nk_proliferation_inhibition_pct"})
 READOUT_UNITS: dict[str, str] = {r.name: r.unit for r in READOUTS}

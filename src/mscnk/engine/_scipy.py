@@ -16,6 +16,10 @@ from scipy.integrate import solve_ivp
 from mscnk.model._compile import CompiledModel
 
 
+#: Phases shorter than this (h) change nothing measurable and are not integrated.
+SHORTEST_PHASE_H = 1e-9
+
+
 class SolverError(RuntimeError):
     """The integrator failed for one condition (reported, never silently ignored)."""
 
@@ -52,7 +56,7 @@ class ScipyEngine:
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
         times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
-        if phase.duration_h <= 0:
+        if phase.duration_h <= SHORTEST_PHASE_H:
             states = np.repeat(phase.state[None, :], len(times), axis=0)
             return PhaseSolution(phase.name, times, states)
         inputs = phase.inputs

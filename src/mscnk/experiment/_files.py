@@ -88,8 +88,8 @@ def _expand_sweep(name: str | None, raw: dict[str, Any], sweep: Mapping[str, Any
                             f"{', '.join(FIELD_PATHS)}{suggest(path, FIELD_PATHS)}")
         elif not isinstance(values, list) or not values:
             problems.append(f"sweep: {path!r} must be a non-empty list of values, got {values!r}")
-    if problems:
-        return {}
+    if any(p.startswith("sweep:") for p in problems):
+        return {name or "base": raw}  # still validate the condition itself
     out = {}
     for combo in itertools.product(*sweep.values()):
         condition = raw
@@ -110,7 +110,11 @@ def load_conditions(source: str | Path | Mapping[str, Any]) -> dict[str, Conditi
     for key, value in (("sweep", sweep), ("conditions", named or {}), ("base", base)):
         if not isinstance(value, Mapping):
             problems.append(f"{key}: must be a mapping, got {value!r}")
-    if problems:
+    for key in [k for k in document if k not in Condition.model_fields]:
+        allowed = (*EXPERIMENT_KEYS, *Condition.model_fields)
+        problems.append(f"unknown top-level key {key!r} (value {document.pop(key)!r}); "
+                        f"allowed: {', '.join(allowed)}{suggest(str(key), allowed)}")
+    if not all(isinstance(v, Mapping) for v in (sweep, named or {}, base)):
         raise ConditionError(problems)
     base = deep_merge(base, document)  # condition fields at the top level join the base
     raws: dict[str, dict[str, Any]] = {}

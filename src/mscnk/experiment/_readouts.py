@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from mscnk._keys import READOUT_NAMES, READOUTS
+from mscnk._keys import READOUT_NAMES, READOUTS, SIGNED_READOUTS
 from mscnk.engine import PhaseSolution
 
 NAN = float("nan")
@@ -204,13 +204,20 @@ def _tumor_kill(w: Wells) -> float:
     return _percent_loss(w.of(w.without_nk, "tumor"), w.end("tumor"))
 
 
+#: Differences smaller than this (in the readout's unit) are integration round-off.
+ROUND_OFF = 1e-6
+
+
 def compute_readouts(w: Wells) -> dict[str, float]:
-    """Every contract readout, in contract order; non-negative readouts never dip below 0."""
+    """Every contract readout, in contract order; readouts that cannot be negative never are."""
     out = {}
     for r in READOUTS:
         value = float(READOUT_FUNCTIONS[r.name](w))
-        if r.unit != "%" and not math.isnan(value):
-            value = max(value, 0.0)
+        if not math.isnan(value):
+            if r.name not in SIGNED_READOUTS:
+                value = max(value, 0.0)
+            elif abs(value) < ROUND_OFF:
+                value = 0.0
         out[r.name] = value
     return out
 

@@ -29,6 +29,7 @@ class CompiledModel:
     jacobian: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     rates: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     initial: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    signals: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # named expressions
     stoichiometry: np.ndarray  # (species, processes)
 
     def index(self, name: str) -> int:
@@ -66,6 +67,8 @@ def compile_model(model: Model) -> CompiledModel:
     rates_f = sp.lambdify(args, rates, modules="numpy", cse=True)
     initial_exprs = [model.expanded(s.initial) for s in model.species]
     init_f = sp.lambdify((sp.Matrix(p), sp.Matrix(u)), initial_exprs, modules="numpy")
+    signal_exprs = [model.expanded(e.expr) for e in model.expressions]
+    signals_f = sp.lambdify(args, signal_exprs, modules="numpy", cse=True)
     n = len(species)
 
     def rhs(state, params, inp):
@@ -80,8 +83,11 @@ def compile_model(model: Model) -> CompiledModel:
     def initial(params, inp):
         return np.asarray(init_f(params, inp), dtype=float).reshape(n)
 
+    def signals(state, params, inp):
+        return np.asarray(signals_f(state, params, inp), dtype=float).reshape(len(signal_exprs))
+
     return CompiledModel(model, species, parameters, inputs, rhs, jacobian, process_rates,
-                         initial, stoich)
+                         initial, signals, stoich)
 
 
 @lru_cache(maxsize=1)

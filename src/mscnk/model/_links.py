@@ -27,9 +27,35 @@ def _dependencies() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return reads, changed_by
 
 
+def _expression_mechanisms(model: Model, expr) -> set[str]:
+    """Mechanisms of the named expressions ``expr`` reads, followed through nested ones."""
+    by_symbol = {model.symbols[e.name]: e for e in model.expressions}
+    found: set[str] = set()
+    pending = [s for s in expr.free_symbols if s in by_symbol]
+    seen = set(pending)
+    while pending:
+        expression = by_symbol[pending.pop()]
+        found.update(expression.mechanisms)
+        for symbol in expression.expr.free_symbols:
+            if symbol in by_symbol and symbol not in seen:
+                seen.add(symbol)
+                pending.append(symbol)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _process_mechanisms() -> dict[str, frozenset[str]]:
+    """Process -> its own mechanisms plus those of the signals its rate reads."""
+    model = build_model()
+    return {p.name: frozenset(p.mechanisms) | _expression_mechanisms(model, p.rate)
+            for p in model.processes}
+
+
 def processes_of(mechanism: str, model: Model | None = None) -> list[str]:
+    """Processes that implement ``mechanism`` or read a signal that it owns."""
     model = model or build_model()
-    return [p.name for p in model.processes if mechanism in p.mechanisms]
+    owners = _process_mechanisms()
+    return [p.name for p in model.processes if mechanism in owners[p.name]]
 
 
 @lru_cache(maxsize=1)

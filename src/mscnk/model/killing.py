@@ -2,7 +2,8 @@
 
 An NK cell meets targets at a rate that saturates with target number; a conjugate
 degranulates with a probability set by cytotoxic capacity, activating-receptor engagement
-(saturating) and HLA-driven inhibition (cooperative, Hill 2: modelling notes, point 4).
+(cooperative, Hill 2) and HLA-driven inhibition (cooperative, Hill 2: modelling notes,
+point 4).
 Granule killing is blocked by serpin B9 and uses up granules (serial-killing exhaustion);
 FasL and TRAIL kill more slowly and need no granules. MSC contact processes are gated by
 ``contact``; tumor cells always share the NK compartment.
@@ -58,7 +59,9 @@ def declare(b: ModelBuilder) -> None:
     half_act, half_inh = b.p("activation_half"), b.p("inhibition_half")
 
     def hit(activating, inhibitory):
-        trigger = activating / (activating + half_act)
+        # Activating receptors act in synergy (co-engagement), so the trigger is cooperative
+        # in the ligation (Hill 2) just as HLA inhibition is (modelling notes, point 4).
+        trigger = activating**2 / (activating**2 + half_act**2)
         return trigger / (1 + (inhibitory / half_inh) ** 2)
 
     b.expression("msc_trigger", hit(s.msc_activating_ligation, s.msc_inhibitory_ligation),

@@ -150,11 +150,13 @@ def declare(b: ModelBuilder) -> None:
     b.process("nk_dim_division", division * s.nk_dim, {s.nk_dim: 1},
               mechanisms=("nk_proliferation", "il2_il15_stat5"),
               description="CD56dim NK cells divide")
-    b.process("nk_bright_maturation",
-              s.cell_dynamics * (b.p("k_bright_to_dim") + b.p("k_contact_bright_loss") * contact)
-              * s.nk_bright, {s.nk_bright: -1, s.nk_dim: 1},
-              mechanisms=("cd56bright_loss",), contact=True,
-              description="CD56bright cells become CD56dim, faster on MSC contact")
+    b.process("nk_bright_maturation", s.cell_dynamics * b.p("k_bright_to_dim") * s.nk_bright,
+              {s.nk_bright: -1, s.nk_dim: 1}, mechanisms=("nk_proliferation",),
+              description="CD56bright cells mature into CD56dim cells")
+    b.process("nk_bright_loss_on_contact",
+              s.cell_dynamics * b.p("k_contact_bright_loss") * contact * s.nk_bright,
+              {s.nk_bright: -1, s.nk_dim: 1}, mechanisms=("cd56bright_loss",), contact=True,
+              description="contact with MSCs drives CD56bright cells to CD56dim")
     survival = 1 - (1 - s.stat5) * (1 - b.p("survival_stat4") * s.stat4) * (
         1 - b.p("survival_stat3") * s.stat3)
     death = s.cell_dynamics * (

@@ -1,0 +1,63 @@
+"""Biology the model must reproduce (the issue's required properties, from the literature)."""
+
+from __future__ import annotations
+
+import pytest
+
+CYTOTOX = {"assay": "cytotoxicity"}
+RESTING = {"nk": {"activation": {"il2_u_ml": 0}, "preactivation_h": 0}}
+LICENSED = {"msc": {"ifng_pretreatment_ng_ml": 100, "pretreatment_h": 48}}
+
+
+@pytest.fixture(scope="module")
+def lysis(simulator):
+    def run(condition, readout="msc_lysis_pct"):
+        return simulator.simulate(condition).readouts[readout]
+    return run
+
+
+def test_resting_nk_spare_msc_il2_nk_lyse_them(lysis):
+    """Spaggiari 2006: resting NK do not lyse MSCs; IL-2-activated NK cells do (4 h, 10:1)."""
+    resting = lysis({**CYTOTOX, "ratio": 10, **RESTING})
+    il2 = lysis({**CYTOTOX, "ratio": 10})
+    assert 0 <= resting < 10
+    assert il2 >= 3 * resting
+    assert il2 > 10
+
+
+def test_lysis_rises_with_ratio(lysis):
+    values = [lysis({**CYTOTOX, "ratio": ratio}) for ratio in (1, 3, 10, 30)]
+    assert all(later > earlier for earlier, later in zip(values, values[1:])), values
+    assert values[-1] - values[0] >= 0.1 * values[-1]
+
+
+def test_ifng_licensing_raises_hla_i_and_protects_msc(lysis):
+    plain = {**CYTOTOX, "ratio": 10}
+    licensed = {**plain, **LICENSED}
+    assert lysis(licensed, "hla_i_rel") > 1.5 * lysis(plain, "hla_i_rel")
+    assert lysis(plain, "hla_i_rel") == pytest.approx(1.0, rel=0.1)
+    assert lysis(licensed) < 0.9 * lysis(plain)
+
+
+def test_anti_hla_i_restores_lysis_of_licensed_msc(lysis):
+    licensed = {**CYTOTOX, "ratio": 10, **LICENSED}
+    plain = lysis({**CYTOTOX, "ratio": 10})
+    blocked = lysis({**licensed, "blockade": ["anti_hla_i"]})
+    assert blocked > 1.2 * lysis(licensed)
+    assert blocked >= 0.9 * plain  # back to (about) the unlicensed level
+
+
+@pytest.mark.parametrize("condition", [{}, {"ratio": 30}, {**CYTOTOX, "ratio": 10}],
+                         ids=["coculture", "ratio30", "cytotoxicity"])
+def test_transwell_kills_no_msc(lysis, condition):
+    transwell = {**condition, "culture": "transwell"}
+    assert lysis(transwell, "msc_killed_pct") == 0
+    assert lysis(condition, "msc_killed_pct") > 0  # the same well with contact does kill
+
+
+def test_transwell_lysis_is_not_negative_round_off(lysis):
+    assert lysis({"culture": "transwell"}) >= 0
+
+
+def test_transwell_lysis_is_zero_up_to_round_off(lysis):
+    assert abs(lysis({"culture": "transwell"})) < 1e-6
