@@ -48,6 +48,7 @@ class Protocol:
         self._compartment = np.array([s.compartment for s in model.model.species])
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
+        self._k562_alone: dict[float, float] = {}  # K562 grown alone 4 h, by medium
 
     # -- inputs ----------------------------------------------------------------------
     def _blank_inputs(self, condition: Condition) -> np.ndarray:
@@ -153,7 +154,10 @@ class Protocol:
         self._set(u, cell_dynamics=1.0, contact=1.0)
         x = self._fresh_state(u, bare)
         x = self._place(x, tumor=K562_ASSAY_TARGETS)
-        alone = self._run(Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, 4.0])))
+        key = condition.medium.tryptophan_uM
+        if key not in self._k562_alone:
+            phase = Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, K562_ASSAY_H]))
+            self._k562_alone[key] = self._run(phase).final[self._species["tumor"]]
         total = nk_state[self._species["nk_bright"]] + nk_state[self._species["nk_dim"]]
         if total <= 0:
             return float("nan")
@@ -161,7 +165,8 @@ class Protocol:
         x[carried] = nk_state[carried]
         share = nk_state[self._species["nk_bright"]] / total
         x = self._place(x, nk_bright=share * K562_ASSAY_NK, nk_dim=(1 - share) * K562_ASSAY_NK)
-        with_nk = self._run(Phase("k562_assay", K562_ASSAY_H, x, u, times=np.array([0, 4.0])))
-        t_alone = alone.final[self._species["tumor"]]
+        with_nk = self._run(Phase("k562_assay", K562_ASSAY_H, x, u,
+                                  times=np.array([0, K562_ASSAY_H])))
+        t_alone = self._k562_alone[key]
         t_nk = with_nk.final[self._species["tumor"]]
         return 100.0 * (t_alone - t_nk) / t_alone

@@ -64,8 +64,9 @@ def declare(b: ModelBuilder) -> None:
                mechanisms=("serpinb9_protection",), what="serpin B9")
 
     # --- the suppressive programme ----------------------------------------------------
+    # only strong licensing leaves a memory: the gain is quadratic in the STAT1 signal
     b.process("licensing_memory_gain",
-              b.p("k_memory_on") * s.licensing_high * (1 - s.licensing_memory),
+              b.p("k_memory_on") * s.licensing_high**2 * (1 - s.licensing_memory),
               {s.licensing_memory: 1}, mechanisms=("licensing_memory",),
               description="strong IFN-gamma signalling opens IDO1 chromatin")
     b.process("licensing_memory_loss", b.p("k_memory_off") * s.licensing_memory,
