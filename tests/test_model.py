@@ -32,6 +32,11 @@ def test_parameter_is_fully_declared(parameter):
     assert parameter.lower <= parameter.value <= parameter.upper
     assert parameter.lower < parameter.upper, "bounds leave nothing to fit"
     assert parameter.provenance.strip(), "no provenance"
+    # a provenance is a citation, a stated assumption, or a fit that names its procedure;
+    # an unfitted estimate is not a provenance
+    assert not parameter.provenance.startswith("estimate"), parameter.provenance
+    if parameter.provenance.startswith("fitted"):
+        assert "scripts/calibrate_default.py" in parameter.provenance
 
 
 def test_parameter_table_and_model_agree():

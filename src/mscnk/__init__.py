@@ -6,9 +6,11 @@ Public API::
     result = mscnk.simulate({"ratio": 10, "assay": "cytotoxicity"})
     result.readouts["msc_lysis_pct"]
     table = mscnk.run_experiment("examples/ratio_sweep.yaml")
+    checks = mscnk.validate("my_findings.yaml")   # one row per finding: id, passed, detail
 """
 
 from mscnk._keys import READOUTS
+from mscnk.analysis import validate
 from mscnk.experiment import (
     Condition,
     ConditionError,
@@ -23,5 +25,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "READOUTS", "Condition", "ConditionError", "Result", "Simulator", "__version__",
-    "load_conditions", "run_experiment", "simulate",
+    "load_conditions", "run_experiment", "simulate", "validate",
 ]

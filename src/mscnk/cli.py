@@ -154,8 +154,11 @@ def demo(out: Path = typer.Option(Path("demo_report"), "--out", help="report fol
 def validate(
     files: list[Path] = typer.Argument(..., help="findings files (YAML lists)"),
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+    report: Optional[Path] = typer.Option(None, "--report",
+                                          help="folder for report.md/.html and a figure per finding"),
 ) -> None:
     """Check literature findings against the model; exit 1 if any fails."""
+    import time
     from rich.progress import Progress
 
     from mscnk.analysis import load_findings, validate_results
@@ -170,6 +173,7 @@ def validate(
     if problems:
         _fail(problems)
     values = _load_params(params)
+    started = time.perf_counter()
     with Progress(console=errors, transient=True) as bar:
         task = bar.add_task("findings", total=len(findings))
         results = validate_results(findings, params=values,
@@ -177,8 +181,16 @@ def validate(
     for result in results:
         verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
         console.print(f"{result.id:5s} {verdict}  {result.source}")
-        console.print(f"      {result.detail}", markup=False, highlight=False)
+        console.print(f"      {result.detail}", markup=False, highlight=False, soft_wrap=True)
     passed = sum(r.passed for r in results)
+    if report is not None:
+        from mscnk.report import write_validation_report
+
+        report.mkdir(parents=True, exist_ok=True)
+        command = "mscnk validate " + " ".join(str(f) for f in files)
+        page = write_validation_report(results, report, title="mscnk validation",
+                                       command=command, elapsed_s=time.perf_counter() - started)
+        errors.print(f"report: {page}")
     console.print(f"{passed} passed, {len(results) - passed} failed")
     if passed < len(results):
         raise typer.Exit(1)

@@ -97,8 +97,8 @@ CODEGEN_VERSION = "1"
 
 def model_hash(model: Model) -> str:
     """Fingerprint of the declaration's structure (names, rates, initial values, signals)."""
-    parts = [CODEGEN_VERSION, sp.__version__, ",".join(s.name for s in model.species), ",".join(p.name for p in model.parameters),
-             ",".join(u.name for u in model.inputs)]
+    parts = [CODEGEN_VERSION, sp.__version__, ",".join(s.name for s in model.species),
+             ",".join(p.name for p in model.parameters), ",".join(u.name for u in model.inputs)]
     parts += [f"{p.name}:{sp.srepr(p.rate)}:{sorted(p.change.items())}" for p in model.processes]
     parts += [f"{e.name}:{sp.srepr(e.expr)}" for e in model.expressions]
     parts += [f"{s.name}:{sp.srepr(s.initial)}" for s in model.species]

@@ -29,14 +29,14 @@ FACTORS = {
 
 def declare(b: ModelBuilder) -> None:
     s = b.sym
-    for name, (unit, what, mechanism) in FACTORS.items():
+    for name, (unit, what, _mechanism) in FACTORS.items():
         b.species(name, unit=unit, kind="medium", compartment="medium",
                   description=f"{what} in the medium")
     b.species("tryptophan", unit="uM", kind="medium", compartment="medium",
               description="tryptophan in the medium", initial=24.5)
     b.species("kynurenine", unit="uM", kind="medium", compartment="medium",
               description="kynurenine in the medium")
-    for name, (unit, what, mechanism) in FACTORS.items():
+    for name, (_unit, what, mechanism) in FACTORS.items():
         if name == "tgfb_latent":
             continue  # leaves by activation (below), not by decay
         b.process(f"{name}_decay", b.p(f"k_decay_{name}") * getattr(s, name), {name: -1},
@@ -54,7 +54,13 @@ def declare(b: ModelBuilder) -> None:
 
     # --- signals read by MSCs -------------------------------------------------------
     jak_msc = inhibition(s.ag490_uM, b.p("ic50_ag490_jak"))
-    ifng_free = free(s.ifng, s.ab_ifng)
+    # STAT1 -> IRF1/NLRC5 transcription lags the medium by hours: MSCs act on the IFN-gamma
+    # they have sensed, which follows the free (not neutralised) IFN-gamma of the medium.
+    b.species("ifng_sensed", unit="ng/ml", kind="per_cell", compartment="msc",
+              description="IFN-gamma level the MSC transcription programme has caught up with")
+    b.turnover(s.ifng_sensed, free(s.ifng, s.ab_ifng), b.p("k_ifng_sensing"),
+               mechanisms=("ifng_licensing",), what="IFN-gamma sensed by MSCs")
+    ifng_free = s.ifng_sensed
     b.expression("licensing_low", hill(ifng_free, b.p("ec50_ifng_hla")) * jak_msc, unit="1",
                  mechanisms=("ifng_licensing",),
                  description="IFN-gamma/STAT1 signal at the low threshold that raises HLA-I/E")

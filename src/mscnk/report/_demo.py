@@ -116,15 +116,17 @@ def _model_section() -> str:
               ("mechanisms in the catalog", len(catalog)),
               ("of which modelled", modelled)]
     table = table_html((["", "count"], [[k, str(v)] for k, v in counts]))
+    fitted = sum(p.provenance.startswith(("fitted", "estimate")) for p in model.parameters)
     return (
         '<h2 id="model">Model</h2>\n<p>The model is a system of ordinary differential '
         "equations for one well: MSC and NK cell numbers, NK and MSC surface and "
         "signalling states, and medium mediators. Each process belongs to mechanisms of "
         "the catalog, which carries the literature citations "
         "(<code>mscnk mechanisms</code> lists them).</p>\n" + table +
-        '\n<p class="warn">The parameters of this version are first estimates, not yet '
-        "fitted to the literature findings; read the numbers as the behaviour of the model, "
-        "not as predictions.</p>"
+        f"\n<p>{fitted} of {len(model.parameters)} parameters are fitted to the literature "
+        "findings (<code>docs/calibration.md</code>); the others are cited values or stated "
+        "assumptions. <code>mscnk validate</code> checks the model against the findings; read "
+        "the numbers here as the behaviour of the model, not as measurements.</p>"
     )
 
 
