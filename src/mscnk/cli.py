@@ -264,6 +264,32 @@ def parameters(text: Optional[str] = typer.Argument(None, help="filter by name o
     console.print(table)
 
 
+export_app = typer.Typer(help="Export the model (SBML Level 3, Antimony).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sbml")
+def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xml")) -> None:
+    """Write the model as SBML Level 3 Version 2 (validated with libsbml)."""
+    from mscnk.model._sbml import sbml_errors, to_sbml
+
+    text = to_sbml()
+    problems = sbml_errors(text)
+    if problems:
+        _fail([f"libsbml consistency error: {p}" for p in problems])
+    _write_atomically(out, lambda p: p.write_text(text))
+    console.print(f"wrote {out} (SBML L3V2, 0 consistency errors)")
+
+
+@export_app.command("antimony")
+def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant")) -> None:
+    """Write the model as Antimony text."""
+    from mscnk.model._sbml import to_antimony
+
+    _write_atomically(out, lambda p: p.write_text(to_antimony()))
+    console.print(f"wrote {out}")
+
+
 @app.command()
 def docs(out: Path = typer.Option(Path("docs/model.md"), "--out", help="where to write")) -> None:
     """Regenerate the model description (docs/model.md) from the declaration."""
