@@ -55,11 +55,9 @@ def _load_params(path: Optional[Path]) -> dict[str, float] | None:
     for name, entry in raw.items():
         value = entry.get("value") if isinstance(entry, dict) else entry
         if name not in known:
-            import difflib
+            from mscnk.experiment._errors import suggest
 
-            close = difflib.get_close_matches(str(name), list(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"--params: unknown parameter {name!r}{hint}")
+            problems.append(f"--params: unknown parameter {name!r}{suggest(str(name), known)}")
         elif not isinstance(value, (int, float)) or isinstance(value, bool):
             problems.append(f"--params: {name}: value {value!r} is not a number")
         elif not known[name].lower <= value <= known[name].upper:

@@ -17,6 +17,7 @@ from mscnk.experiment._protocol import (
     Protocol,
     Trajectory,
 )
+from mscnk.experiment._errors import suggest
 from mscnk.experiment._readouts import Wells, compute_readouts
 from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel, compiled_model
@@ -40,11 +41,7 @@ def parameter_vector(model: CompiledModel, params: Mapping[str, float] | None) -
     vector = model.default_parameters().copy()
     for name, value in (params or {}).items():
         if name not in model.parameters:
-            import difflib
-
-            close = difflib.get_close_matches(name, model.parameters, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise KeyError(f"unknown parameter {name!r}{hint}")
+            raise KeyError(f"unknown parameter {name!r}{suggest(name, model.parameters)}")
         vector[model.parameters.index(name)] = float(value)
     return vector
 
