@@ -1,5 +1,25 @@
-"""Solvers over the compiled model. ``ScipyEngine`` is the reference implicit solver."""
+"""Solvers over the compiled model.
 
+``BatchEngine`` (RODAS4, numba, batch axis first) is the default; ``ScipyEngine`` (SciPy's
+LSODA or any ``solve_ivp`` method) is the independent reference. Both implement ``solve``
+for one phase, so the experiment layer takes either as an injected object.
+"""
+
+from typing import Protocol
+
+import numpy as np
+
+from mscnk.engine._batch import STATUS_MESSAGES, BatchEngine, BatchSolution, cores
 from mscnk.engine._scipy import Phase, PhaseSolution, ScipyEngine, SolverError
+from mscnk.model._compile import CompiledModel
 
-__all__ = ["Phase", "PhaseSolution", "ScipyEngine", "SolverError"]
+
+class Engine(Protocol):
+    """What the experiment layer needs of a solver: integrate one phase."""
+
+    def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
+        ...
+
+
+__all__ = ["STATUS_MESSAGES", "BatchEngine", "BatchSolution", "Engine", "Phase", "PhaseSolution",
+           "ScipyEngine", "SolverError", "cores"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscnk.catalog import msc_sources, tumor_lines
-from mscnk.engine import Phase, PhaseSolution, ScipyEngine
+from mscnk.engine import Engine, Phase, PhaseSolution
 from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel
 from mscnk.model.inputs import MSC_TRAITS, TUMOR_TRAITS
@@ -41,7 +41,7 @@ class Trajectory:
 class Protocol:
     """Maps conditions onto model inputs and states and runs their phases."""
 
-    def __init__(self, model: CompiledModel, params: np.ndarray, engine: ScipyEngine):
+    def __init__(self, model: CompiledModel, params: np.ndarray, engine: Engine):
         self.model, self.params, self.engine = model, params, engine
         self._species = {name: i for i, name in enumerate(model.species)}
         self._inputs = {name: i for i, name in enumerate(model.inputs)}

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import ScipyEngine
+from mscnk.engine import BatchEngine, Engine
 from mscnk.experiment._protocol import (
     IL2_REFERENCE,
     LICENSED_REFERENCE_H,
@@ -63,10 +63,10 @@ class Simulator:
     """Runs conditions with one parameter set; caches the reference wells it needs."""
 
     def __init__(self, params: Mapping[str, float] | None = None, *,
-                 engine: ScipyEngine | None = None):
+                 engine: Engine | None = None):
         self.model = compiled_model()
         self.params = parameter_vector(self.model, params)
-        self.protocol = Protocol(self.model, self.params, engine or ScipyEngine())
+        self.protocol = Protocol(self.model, self.params, engine or BatchEngine())
         self._references: dict[Any, np.ndarray] = {}
         self.key = hashlib.sha256(self.params.tobytes()).hexdigest()[:16]
 

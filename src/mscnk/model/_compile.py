@@ -66,11 +66,7 @@ def _generate(model: Model, species, parameters, inputs) -> dict[str, str]:
     """Python source of the numerical functions, derived symbolically from the declaration."""
     x, p, u = (_symbols(species, model), _symbols(parameters, model), _symbols(inputs, model))
     rates = [model.expanded(proc.rate) for proc in model.processes]
-    stoich = _stoichiometry(model, species)
-    field = []
-    for i in range(len(species)):
-        terms = [stoich[i, j] * rates[j] for j in np.flatnonzero(stoich[i])]
-        field.append(sp.Add(*terms) if terms else sp.Integer(0))
+    field = vector_field(model)
     args = (sp.Matrix(x), sp.Matrix(p), sp.Matrix(u))
     functions = {
         "rhs": (args, field),
@@ -81,6 +77,25 @@ def _generate(model: Model, species, parameters, inputs) -> dict[str, str]:
     }
     return {name: inspect.getsource(sp.lambdify(a, e, modules="numpy", cse=True))
             for name, (a, e) in functions.items()}
+
+
+def vector_field(model: Model) -> list[sp.Expr]:
+    """dx/dt of every species (declaration order): stoichiometry times process rates."""
+    species = [s.name for s in model.species]
+    rates = [model.expanded(proc.rate) for proc in model.processes]
+    stoich = _stoichiometry(model, species)
+    field = []
+    for i in range(len(species)):
+        terms = [stoich[i, j] * rates[j] for j in np.flatnonzero(stoich[i])]
+        field.append(sp.Add(*terms) if terms else sp.Integer(0))
+    return field
+
+
+def model_symbols(model: Model) -> tuple[list[sp.Symbol], list[sp.Symbol], list[sp.Symbol]]:
+    """State, parameter and input symbols, each in declaration order."""
+    return (_symbols([s.name for s in model.species], model),
+            _symbols([p.name for p in model.parameters], model),
+            _symbols([u.name for u in model.inputs], model))
 
 
 def _stoichiometry(model: Model, species) -> np.ndarray:
