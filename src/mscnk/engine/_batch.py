@@ -95,11 +95,11 @@ class BatchEngine:
         status = np.zeros(batch, dtype=np.int64)
         counters = np.zeros((batch, 4), dtype=np.int64)
         arguments = (states, params, inputs, times, float(self.rtol), atol, 0.0,
-                     int(self.max_steps), *kernel.lu_arguments(), out, status, counters)
+                     int(self.max_steps), out, status, counters)
         if batch == 1:
             status[0] = kernel.module.integrate(
                 states[0], params[0], inputs[0], times[0], float(self.rtol), atol[0], 0.0,
-                int(self.max_steps), *kernel.lu_arguments(), out[0], counters[0])
+                int(self.max_steps), out[0], counters[0])
         else:
             self._parallel(kernel, arguments)
         np.clip(out, 0.0, None, out=out)

@@ -2,7 +2,8 @@
 
 The kernel module is the RODAS4 integrator (:mod:`mscnk.engine._rodas4_kernel`, as text)
 followed by the model functions generated from the declaration
-(:func:`mscnk.model._numba_source.numba_source`). It is written once per model structure to
+(:func:`mscnk.model._numba_source.numba_source`) and the straight-line sparse LU of the
+Jacobian's pattern (:func:`mscnk.engine._sparse_lu.lu_source`). It is written once per model structure to
 the mscnk cache folder under a name that hashes both parts and the numba version, so numba's
 own on-disk cache (``__pycache__`` beside it) serves every later process: the first process
 compiles for about a minute, later ones load in about a second.
@@ -24,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
-from mscnk.engine._sparse_lu import SparseLU, plan_lu
+from mscnk.engine._sparse_lu import SparseLU, lu_source, plan_lu
 from mscnk.model._compile import CompiledModel, model_hash, model_symbols, vector_field
 from mscnk.model._numba_source import NumbaSource, numba_source
 
@@ -37,12 +38,6 @@ class Kernel:
     lu: SparseLU
     n_states: int
     n_jacobian: int
-
-    def lu_arguments(self) -> tuple:
-        """The LU index arrays in the order ``integrate`` takes them."""
-        lu = self.lu
-        return (lu.perm, lu.fill_positions, lu.jacobian_positions, lu.diagonal_positions,
-                lu.lower_ptr, lu.lower_cols, lu.upper_ptr, lu.upper_cols, self.n_jacobian)
 
 
 def _kernel_text() -> str:
@@ -81,10 +76,11 @@ def build_kernel(source: NumbaSource, key: str) -> Kernel:
     """Kernel for generated model functions ``source``; ``key`` names the model structure."""
     import numba
 
-    text = _kernel_text() + "\n\n# ---- generated model functions ----\n\n" + source.text
+    lu = plan_lu(source.rows, source.cols, source.n_states)
+    text = "\n\n".join([_kernel_text(), "# ---- generated model functions ----", source.text,
+                        "# ---- generated sparse LU ----", lu_source(lu, source.rows, source.cols)])
     digest = hashlib.sha256(f"{key}\n{numba.__version__}\n{text}".encode()).hexdigest()[:16]
     module = _load_module(f"mscnk_kernel_{digest}", text)
-    lu = plan_lu(source.rows, source.cols, source.n_states)
     return Kernel(module, lu, source.n_states, len(source.rows))
 
 

@@ -1,7 +1,8 @@
 """RODAS4 (Hairer & Wanner 1996, Solving ODEs II, section IV.7) over a batch, for numba.
 
 This file is not imported as it is: :mod:`mscnk.engine._kernel` appends the generated model
-functions ``rhs(x, p, u, out)`` and ``jacobian_values(x, p, u, out)`` to its text and compiles
+functions ``rhs``, ``jacobian_values``, ``lu_factor`` and ``lu_solve`` (with the constants
+``N_JAC`` and ``N_LU``) to its text and compiles
 the result with numba (cached on disk by model hash). RODAS4 is a 6-stage, L-stable,
 stiffly accurate Rosenbrock method of order 4 with an embedded order-3 error estimate; it
 needs one Jacobian and one LU per step and no Newton iteration, which suits a small stiff
@@ -11,7 +12,7 @@ the reference engine.
 Status codes per condition (``STATUS_*``) are values, never exceptions: a failing condition
 does not stop the batch.
 """
-# ruff: noqa: F821  (rhs and jacobian_values are defined by the generated part)
+# ruff: noqa: F821  (the model and LU functions are defined by the generated part)
 
 import math
 
@@ -55,56 +56,6 @@ C65 = -6.058818238834054
 SAFETY = 0.9
 MOST_SHRINK = 5.0  # h may shrink to h/5 after one step ...
 MOST_GROWTH = 1.0 / 6.0  # ... and grow to 6h
-PIVOT_FLOOR = 1e-300
-
-
-@njit(cache=True, error_model="numpy")
-def _factor(work, fill, jac_pos, diag_pos, jac, shift, lower_ptr, lower_cols, upper_ptr,
-            upper_cols, n):
-    """LU of shift*I - J in place (static diagonal pivots); False if a pivot vanishes."""
-    for q in range(fill.shape[0]):
-        work[fill[q]] = 0.0
-    for q in range(jac_pos.shape[0]):
-        work[jac_pos[q]] = -jac[q]
-    for i in range(n):
-        work[diag_pos[i]] += shift
-    for i in range(n):
-        row = i * n
-        for a in range(lower_ptr[i], lower_ptr[i + 1]):
-            k = lower_cols[a]
-            factor = work[row + k] / work[k * n + k]
-            work[row + k] = factor
-            if factor != 0.0:
-                krow = k * n
-                for b in range(upper_ptr[k], upper_ptr[k + 1]):
-                    j = upper_cols[b]
-                    work[row + j] -= factor * work[krow + j]
-        pivot = work[row + i]
-        scale = shift
-        if not (abs(pivot) > 1e-10 * scale and abs(pivot) > PIVOT_FLOOR):
-            return False
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def _solve(work, perm, b, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n):
-    """b <- E^{-1} b with the factors in ``work`` (b in original order)."""
-    for i in range(n):
-        scratch[i] = b[perm[i]]
-    for i in range(n):
-        total = scratch[i]
-        row = i * n
-        for a in range(lower_ptr[i], lower_ptr[i + 1]):
-            total -= work[row + lower_cols[a]] * scratch[lower_cols[a]]
-        scratch[i] = total
-    for i in range(n - 1, -1, -1):
-        total = scratch[i]
-        row = i * n
-        for a in range(upper_ptr[i], upper_ptr[i + 1]):
-            total -= work[row + upper_cols[a]] * scratch[upper_cols[a]]
-        scratch[i] = total / work[row + i]
-    for i in range(n):
-        b[perm[i]] = scratch[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -114,8 +65,7 @@ def _positive(y, out):
 
 
 @njit(cache=True, error_model="numpy")
-def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, jac_pos,
-              diag_pos, lower_ptr, lower_cols, upper_ptr, upper_cols, n_jac, out, counters):
+def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters):
     """Integrate one condition from times[0]; write the state at each time into ``out``.
 
     ``atol`` is per species; ``counters`` receives (accepted steps, rejected steps, rhs
@@ -133,9 +83,9 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, ja
     k4 = np.empty(n)
     k5 = np.empty(n)
     k6 = np.empty(n)
-    scratch = np.empty(n)
-    jac = np.empty(n_jac)
-    work = np.zeros(n * n)
+    jac = np.empty(N_JAC)
+    lu = np.empty(N_LU)
+    inv = np.empty(n)
     for i in range(n):
         out[0, i] = y[i]
     t = times[0]
@@ -174,8 +124,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, ja
         evaluations += 1
         shift = 1.0 / (h_step * GAMMA)
         factorisations += 1
-        if not _factor(work, fill, jac_pos, diag_pos, jac, shift, lower_ptr, lower_cols,
-                       upper_ptr, upper_cols, n):
+        if not lu_factor(jac, shift, lu, inv):
             h = 0.5 * h_step
             rejected += 1
             rejecting = True
@@ -183,35 +132,35 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, ja
         inv_h = 1.0 / h_step
         for i in range(n):
             k1[i] = f[i]
-        _solve(work, perm, k1, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k1)
         for i in range(n):
             stage[i] = y[i] + A21 * k1[i]
         _positive(stage, clipped)
         rhs(clipped, p, u, k2)
         for i in range(n):
             k2[i] += C21 * k1[i] * inv_h
-        _solve(work, perm, k2, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k2)
         for i in range(n):
             stage[i] = y[i] + A31 * k1[i] + A32 * k2[i]
         _positive(stage, clipped)
         rhs(clipped, p, u, k3)
         for i in range(n):
             k3[i] += (C31 * k1[i] + C32 * k2[i]) * inv_h
-        _solve(work, perm, k3, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k3)
         for i in range(n):
             stage[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
         _positive(stage, clipped)
         rhs(clipped, p, u, k4)
         for i in range(n):
             k4[i] += (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
-        _solve(work, perm, k4, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k4)
         for i in range(n):
             stage[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
         _positive(stage, clipped)
         rhs(clipped, p, u, k5)
         for i in range(n):
             k5[i] += (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
-        _solve(work, perm, k5, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k5)
         for i in range(n):
             stage[i] += k5[i]
         _positive(stage, clipped)
@@ -219,7 +168,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, ja
         for i in range(n):
             k6[i] += (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i]
                       + C65 * k5[i]) * inv_h
-        _solve(work, perm, k6, scratch, lower_ptr, lower_cols, upper_ptr, upper_cols, n)
+        lu_solve(lu, inv, k6)
         evaluations += 5
         total = 0.0
         for i in range(n):
@@ -276,11 +225,9 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, perm, fill, ja
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, perm,
-                    fill, jac_pos, diag_pos, lower_ptr, lower_cols, upper_ptr, upper_cols,
-                    n_jac, out, status, counters):
+def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
+                    status, counters):
     """``integrate`` for every row of the batch (rows in parallel threads)."""
     for b in prange(states.shape[0]):
         status[b] = integrate(states[b], params[b], inputs[b], times[b], rtol, atol[b],
-                              first_step, max_steps, perm, fill, jac_pos, diag_pos, lower_ptr,
-                              lower_cols, upper_ptr, upper_cols, n_jac, out[b], counters[b])
+                              first_step, max_steps, out[b], counters[b])

@@ -119,3 +119,63 @@ def plan_lu(rows: np.ndarray, cols: np.ndarray, n: int) -> SparseLU:
         fill_positions=np.array(sorted(i * n + j for (i, j) in filled), dtype=np.int64),
         lower_ptr=lower_ptr, lower_cols=lower_cols, upper_ptr=upper_ptr, upper_cols=upper_cols,
     )
+
+
+#: A pivot smaller than this times the shift 1/(h*gamma) makes the factorisation fail, so the
+#: step is retried with half the step size.
+PIVOT_TOLERANCE = 1e-10
+
+
+def lu_source(plan: SparseLU, jacobian_rows: np.ndarray, jacobian_cols: np.ndarray) -> str:
+    """Straight-line numba source of ``lu_factor`` and ``lu_solve`` for this pattern.
+
+    ``lu_factor(jac, shift, lu, inv)`` factorises ``shift*I - J`` (``jac``: the Jacobian's
+    nonzero values in pattern order) into ``lu`` (every entry of L+U) and ``inv`` (reciprocal
+    pivots) and returns False if a pivot is too small. ``lu_solve(lu, inv, b)`` overwrites
+    ``b`` (original order) with the solution. Every index is a constant: no index lists, no
+    indirect loads, and the entries live in registers while the elimination runs.
+    """
+    n = plan.n
+    entries = [(int(pos) // n, int(pos) % n) for pos in plan.fill_positions]
+    slot = {entry: k for k, entry in enumerate(entries)}
+    position = np.empty(n, dtype=np.int64)
+    position[plan.perm] = np.arange(n)
+    start: dict[tuple[int, int], str] = {}
+    for q, (row, col) in enumerate(zip(jacobian_rows.tolist(), jacobian_cols.tolist())):
+        start[(int(position[row]), int(position[col]))] = f"-jac[{q}]"
+    lines = ['@njit(cache=True, error_model="numpy")', "def lu_factor(jac, shift, lu, inv):",
+             '    """LU of shift*I - J, static diagonal pivots (generated)."""']
+    for entry in entries:
+        value = start.get(entry, "0.0")
+        if entry[0] == entry[1]:
+            value = "shift" if value == "0.0" else f"shift {value.replace('-', '- ', 1)}"
+        lines.append(f"    a{slot[entry]} = {value}")
+    lower = {i: list(plan.lower_cols[plan.lower_ptr[i]:plan.lower_ptr[i + 1]]) for i in range(n)}
+    upper = {i: list(plan.upper_cols[plan.upper_ptr[i]:plan.upper_ptr[i + 1]]) for i in range(n)}
+    for i in range(n):
+        for k in lower[i]:
+            ik = slot[(i, k)]
+            lines.append(f"    a{ik} = a{ik} * r{k}")
+            for j in upper[k]:
+                lines.append(f"    a{slot[(i, j)]} = a{slot[(i, j)]} - a{ik} * a{slot[(k, j)]}")
+        diagonal = slot[(i, i)]
+        lines.append(f"    if not abs(a{diagonal}) > {PIVOT_TOLERANCE!r} * shift:")
+        lines.append("        return False")
+        lines.append(f"    r{i} = 1.0 / a{diagonal}")
+    lines += [f"    lu[{k}] = a{k}" for k in range(len(entries))]
+    lines += [f"    inv[{i}] = r{i}" for i in range(n)]
+    lines.append("    return True")
+    lines += ["", "", '@njit(cache=True, error_model="numpy")', "def lu_solve(lu, inv, b):",
+              '    """b <- (shift*I - J)^-1 b with the factors of lu_factor (generated)."""']
+    lines += [f"    s{i} = b[{int(plan.perm[i])}]" for i in range(n)]
+    for i in range(n):
+        terms = " - ".join(f"lu[{slot[(i, k)]}] * s{k}" for k in lower[i])
+        if terms:
+            lines.append(f"    s{i} = s{i} - {terms}")
+    for i in range(n - 1, -1, -1):
+        terms = " - ".join(f"lu[{slot[(i, j)]}] * s{j}" for j in upper[i])
+        lines.append(f"    s{i} = (s{i} - {terms}) * inv[{i}]" if terms
+                     else f"    s{i} = s{i} * inv[{i}]")
+    lines += [f"    b[{int(plan.perm[i])}] = s{i}" for i in range(n)]
+    lines += ["", "", f"N_LU = {len(entries)}", f"N_JAC = {len(jacobian_rows)}"]
+    return "\n".join(lines) + "\n"

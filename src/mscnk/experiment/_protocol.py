@@ -123,6 +123,16 @@ class Protocol:
 
     def run(self, condition: Condition, *, samples: int = 49) -> Trajectory:
         """Simulate every phase of a resolved condition."""
+        pre, main = self.main_phase(condition, samples=samples)
+        return Trajectory((*pre, self.engine.solve(self.model, main, self.params)))
+
+    def main_phase(self, condition: Condition, *,
+                   samples: int = 49) -> tuple[list[PhaseSolution], Phase]:
+        """Run the pre-phases of a condition and return them with its main phase, unsolved.
+
+        The main phase starts in fresh medium with the per-cell states the pre-phases left;
+        its sample times include the start of the final 4 h (release-assay window).
+        """
         condition = condition.resolved()
         pre = [p for p in (self.pretreatment(condition), self.preactivation(condition)) if p]
         u = self.main_inputs(condition)
@@ -141,9 +151,7 @@ class Protocol:
             adenosine=m.adenosine_uM, exosomes=condition.exosomes.ug_ml)
         times = np.union1d(np.linspace(0, condition.duration_h, samples),
                            [max(condition.duration_h - 4.0, 0.0)])
-        main = self.engine.solve(self.model, Phase("main", condition.duration_h, x, u,
-                                                   times=times), self.params)
-        return Trajectory((*pre, main))
+        return pre, Phase("main", condition.duration_h, x, u, times=times)
 
     def k562_assay(self, condition: Condition, nk_state: np.ndarray) -> float:
         """% specific lysis of 10^4 K562 by 10^5 NK cells carrying ``nk_state``, 4 h."""
