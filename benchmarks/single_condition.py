@@ -1,4 +1,4 @@
-"""Time one 72 h co-culture (the default condition) with the reference engine.
+"""Time one 72 h co-culture (the default condition) with the default (batched) engine.
 
 Prints the median over repeated runs of (a) the main well alone (all phases) and (b) a full
 ``simulate``: main well, matched controls, K562 re-test. Not a test: a figure to report.

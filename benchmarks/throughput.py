@@ -143,9 +143,9 @@ def relative_error(states: np.ndarray, reference: np.ndarray) -> float:
     return float(np.nanmax(np.abs(states - reference) / scale))
 
 
-def timed(function):
+def timed(function, *arguments):
     start = time.perf_counter()
-    value = function()
+    value = function(*arguments)
     return value, time.perf_counter() - start
 
 
@@ -161,7 +161,9 @@ def main() -> None:
     workers = cores()
     model = compiled_model()
     engine, setup = timed(lambda: BatchEngine().kernel(model))
-    print(f"cores: {workers}; batched-engine kernel load/compile: {setup:.1f} s")
+    default = BatchEngine()
+    print(f"cores: {workers}; batched engine {default.method} rtol {default.rtol:g} atol "
+          f"{default.atol:g}; kernel load/compile: {setup:.1f} s")
     problems, seconds = timed(lambda: prepare(model, max(args.sizes), args.seed))
     print(f"prepared {len(problems)} problems (pre-phases, not timed) in {seconds:.1f} s")
     run_batch(model, problems.head(2 * workers))  # compiles the parallel entry point
@@ -185,10 +187,10 @@ def main() -> None:
         for size in args.sizes:
             subset = problems.head(size)
             scipy_subset = subset.head(min(size, args.scipy_rows))
-            (_, fail_a), t_a = timed(lambda: run_batch(model, subset))
-            (_, fail_b1), t_b1 = timed(lambda: run_loop(roadrunner, model, subset))
-            (_, fail_bp), t_bp = timed(lambda: run_roadrunner_parallel(pool, subset, workers))
-            (_, fail_c), t_c = timed(lambda: run_loop(ScipyEngine(), model, scipy_subset))
+            (_, fail_a), t_a = timed(run_batch, model, subset)
+            (_, fail_b1), t_b1 = timed(run_loop, roadrunner, model, subset)
+            (_, fail_bp), t_bp = timed(run_roadrunner_parallel, pool, subset, workers)
+            (_, fail_c), t_c = timed(run_loop, ScipyEngine(), model, scipy_subset)
             rows.append((size, size / t_a, size / t_b1, size / t_bp, len(scipy_subset) / t_c,
                          len(scipy_subset), fail_a + fail_b1 + fail_bp + fail_c))
     print()

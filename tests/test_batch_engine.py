@@ -1,4 +1,4 @@
-"""The batched engine (RODAS4, numba): known answers, order, stiffness, batches, failures.
+"""The batched engine (Rosenbrock, numba): known answers, order, stiffness, batches, failures.
 
 Reference problems with exact solutions (logistic growth, first-order decay and a stiff
 linear system with eigenvalues down to -1e6) run through the same generated kernel as the
@@ -14,6 +14,7 @@ import sympy as sp
 
 from mscnk.engine import BatchEngine, Phase, ScipyEngine, SolverError
 from mscnk.engine._kernel import kernel_for_field
+from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.experiment import Condition, Simulator
 
 GROWTH, CAPACITY, DECAY = 0.8, 10.0, 0.3
@@ -40,47 +41,63 @@ def exact(y0: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.column_stack([logistic, decay, linear])
 
 
-def integrate(kernel, y0, times, *, rtol, first_step=0.0, max_steps=100_000):
+METHODS = sorted(TABLEAUS)
+
+
+def integrate(kernel, y0, times, *, rtol, method="rodas5p", first_step=0.0, max_steps=100_000):
+    tableau = TABLEAUS[method]
     out = np.empty((len(times), len(y0)))
     counters = np.zeros(4, dtype=np.int64)
     atol = np.full(len(y0), rtol * 1e-3)
     status = kernel.module.integrate(np.asarray(y0, float), np.array([GROWTH, CAPACITY, DECAY]),
                                      np.zeros(1), np.asarray(times, float), rtol, atol,
-                                     first_step, max_steps, out, counters)
+                                     first_step, max_steps, tableau.a, tableau.c,
+                                     tableau.gamma, float(tableau.order), out, counters)
     return status, out, counters
 
 
-def test_one_step_local_error_is_fifth_order(toy):
-    """RODAS4 is order 4: one step of size h errs by C h^5 (a wrong coefficient breaks this)."""
+@pytest.mark.parametrize("method", METHODS)
+def test_one_step_local_error_has_the_method_order(toy, method):
+    """Order p: one step of size h errs by C h^(p+1) (a wrong coefficient breaks this)."""
     y0 = np.array([0.5, 2.0, 0.0, 0.0, 0.0])
     steps = np.array([0.4, 0.2, 0.1, 0.05])
     errors = []
     for h in steps:
-        status, out, counters = integrate(toy, y0, [0.0, h], rtol=1e10, first_step=h)
+        status, out, counters = integrate(toy, y0, [0.0, h], rtol=1e10, method=method,
+                                          first_step=h)
         assert status == 0 and counters[0] == 1
         errors.append(np.abs(out[-1, :2] - exact(y0, np.array([h]))[0, :2]).max())
     slope = np.polyfit(np.log(steps), np.log(errors), 1)[0]
-    assert slope > 4.5, (slope, errors)
+    assert slope > TABLEAUS[method].order + 0.5, (slope, errors)
 
 
-def test_global_error_follows_the_tolerance(toy):
+def test_tableaus_check_their_shape():
+    with pytest.raises(ValueError, match="strictly lower"):
+        RosenbrockTableau("bad", 2, 0.5, np.eye(2), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="not known"):
+        BatchEngine(method="rodas9")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_global_error_follows_the_tolerance(toy, method):
     y0 = np.array([0.5, 2.0, 1.0, 1.0, 1.0])
     times = np.linspace(0.0, 10.0, 11)
     truth = exact(y0, times)
     scale = np.abs(truth).max(axis=0)
     errors = []
     for rtol in (1e-4, 1e-6, 1e-8):
-        status, out, _ = integrate(toy, y0, times, rtol=rtol)
+        status, out, _ = integrate(toy, y0, times, rtol=rtol, method=method)
         assert status == 0
         errors.append((np.abs(out - truth) / scale).max())
         assert errors[-1] <= 50 * rtol, (rtol, errors[-1])
     assert errors[0] > errors[1] > errors[2]
 
 
-def test_stiff_component_needs_no_explicit_step_limit(toy):
+@pytest.mark.parametrize("method", METHODS)
+def test_stiff_component_needs_no_explicit_step_limit(toy, method):
     """Eigenvalue -1e6 over 10 time units: an explicit method needs > 5e6 steps."""
     y0 = np.array([0.5, 2.0, 1.0, 1.0, 1.0])
-    status, out, counters = integrate(toy, y0, [0.0, 10.0], rtol=1e-6)
+    status, out, counters = integrate(toy, y0, [0.0, 10.0], rtol=1e-6, method=method)
     assert status == 0
     assert counters[0] < 300, counters
     truth = exact(y0, np.array([10.0]))[0]
@@ -159,11 +176,12 @@ def test_batch_shapes_are_checked(model, simulator, phases):
                                   simulator.params[:-1], stack(phases, "times"))
 
 
-def test_phase_matches_scipy_at_tight_tolerance(model, simulator, phases):
+@pytest.mark.parametrize("method", METHODS)
+def test_phase_matches_scipy_at_tight_tolerance(model, simulator, phases, method):
     """Every state of every main phase within 1e-5 of SciPy LSODA at rtol 1e-10."""
     reference = ScipyEngine(rtol=1e-10, atol=1e-12)
     for phase in phases:
-        ours = BatchEngine().solve(model, phase, simulator.params).states
+        ours = BatchEngine(method=method).solve(model, phase, simulator.params).states
         theirs = reference.solve(model, phase, simulator.params).states
         scale = np.maximum(np.abs(theirs).max(axis=0), 1e-6)
         assert (np.abs(ours - theirs) / scale).max() <= 1e-5

@@ -11,6 +11,7 @@ Public API::
 
 from mscnk._keys import READOUTS
 from mscnk.analysis import validate
+from mscnk.engine import BatchEngine, ScipyEngine
 from mscnk.experiment import (
     Condition,
     ConditionError,
@@ -24,6 +25,7 @@ from mscnk.experiment import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "READOUTS", "Condition", "ConditionError", "Result", "Simulator", "__version__",
+    "READOUTS", "BatchEngine", "Condition", "ConditionError", "Result", "ScipyEngine",
+    "Simulator", "__version__",
     "load_conditions", "run_experiment", "simulate", "validate",
 ]

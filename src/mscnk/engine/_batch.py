@@ -1,4 +1,5 @@
-"""The batched engine: RODAS4 with the generated sparse Jacobian, compiled by numba.
+"""The batched engine: Rosenbrock (RODAS5P or RODAS4) with the generated sparse Jacobian and LU,
+compiled by numba.
 
 Many conditions or parameter sets are integrated at once, batch axis first: states
 ``(batch, species)``, parameters ``(batch, parameters)``, inputs ``(batch, inputs)``, sample
@@ -20,7 +21,11 @@ import numpy as np
 
 from mscnk.engine._kernel import Kernel, model_kernel
 from mscnk.engine._scipy import SHORTEST_PHASE_H, Phase, PhaseSolution, SolverError
+from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.model._compile import CompiledModel
+
+#: Rows a thread takes at a time (dynamic scheduling; 4 beat static halves by ~10 % here).
+PARALLEL_CHUNK = 4
 
 #: Meaning of the per-row status codes of the kernel.
 STATUS_MESSAGES = {
@@ -59,11 +64,12 @@ def _rows(array: np.ndarray, batch: int, width: int, what: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BatchEngine:
-    """RODAS4 over a batch (numba, parallel rows).
+    """A stiffly accurate Rosenbrock method over a batch (numba, parallel rows).
 
-    ``rtol`` is relative; the absolute tolerance of species i is ``atol * max(|x0_i|, 1)``, as
-    in the reference engine. At the defaults the readouts of the seed-finding conditions agree
-    with a Radau 1e-10 solution to better than 1e-5 relative (tests/test_batch_engine.py).
+    ``method``: ``"rodas5p"`` (default; 8 stages, order 5) or ``"rodas4"`` (6 stages, order
+    4); at the default tolerances RODAS5P takes 40 % fewer steps than RODAS4 and is about 3x
+    more accurate on the throughput benchmark's problems. ``rtol`` is relative; the absolute
+    tolerance of species i is ``atol * max(|x0_i|, 1)``, as in the reference engine.
     ``threads``: worker threads for a batch (None: all cores).
     """
 
@@ -71,6 +77,17 @@ class BatchEngine:
     atol: float = 1e-8
     max_steps: int = 50_000
     threads: int | None = None
+    method: str = "rodas5p"
+
+    def __post_init__(self) -> None:
+        if self.method not in TABLEAUS:
+            raise ValueError(f"method {self.method!r} is not known; known: {sorted(TABLEAUS)}")
+        if not (0 < self.rtol < 1 and self.atol > 0):
+            raise ValueError(f"rtol must be in (0, 1) and atol > 0, got {self.rtol}, {self.atol}")
+
+    @property
+    def tableau(self) -> RosenbrockTableau:
+        return TABLEAUS[self.method]
 
     def kernel(self, model: CompiledModel) -> Kernel:
         return model_kernel(model)
@@ -94,12 +111,14 @@ class BatchEngine:
         out = np.empty((batch, times.shape[1], n))
         status = np.zeros(batch, dtype=np.int64)
         counters = np.zeros((batch, 4), dtype=np.int64)
+        tableau = self.tableau
+        method = (tableau.a, tableau.c, float(tableau.gamma), float(tableau.order))
         arguments = (states, params, inputs, times, float(self.rtol), atol, 0.0,
-                     int(self.max_steps), out, status, counters)
+                     int(self.max_steps), *method, out, status, counters)
         if batch == 1:
             status[0] = kernel.module.integrate(
                 states[0], params[0], inputs[0], times[0], float(self.rtol), atol[0], 0.0,
-                int(self.max_steps), out[0], counters[0])
+                int(self.max_steps), *method, out[0], counters[0])
         else:
             self._parallel(kernel, arguments)
         np.clip(out, 0.0, None, out=out)
@@ -111,9 +130,12 @@ class BatchEngine:
         wanted = self.threads or numba.config.NUMBA_NUM_THREADS
         previous = numba.get_num_threads()
         numba.set_num_threads(max(1, min(wanted, numba.config.NUMBA_NUM_THREADS)))
+        # rows differ in cost (24 h vs 120 h, stiff vs not): hand them out a few at a time
+        chunk = numba.set_parallel_chunksize(PARALLEL_CHUNK)
         try:
             kernel.module.integrate_batch(*arguments)
         finally:
+            numba.set_parallel_chunksize(chunk)
             numba.set_num_threads(previous)
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:

@@ -1,6 +1,6 @@
 """Assemble and load the compiled batch kernel of a model (numba, cached on disk).
 
-The kernel module is the RODAS4 integrator (:mod:`mscnk.engine._rodas4_kernel`, as text)
+The kernel module is the Rosenbrock integrator (:mod:`mscnk.engine._rosenbrock_kernel`, as text)
 followed by the model functions generated from the declaration
 (:func:`mscnk.model._numba_source.numba_source`) and the straight-line sparse LU of the
 Jacobian's pattern (:func:`mscnk.engine._sparse_lu.lu_source`). It is written once per model structure to
@@ -41,7 +41,7 @@ class Kernel:
 
 
 def _kernel_text() -> str:
-    return resources.files("mscnk.engine").joinpath("_rodas4_kernel.py").read_text()
+    return resources.files("mscnk.engine").joinpath("_rosenbrock_kernel.py").read_text()
 
 
 def _kernel_folder() -> Path:

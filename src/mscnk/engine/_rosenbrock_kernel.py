@@ -1,13 +1,13 @@
-"""RODAS4 (Hairer & Wanner 1996, Solving ODEs II, section IV.7) over a batch, for numba.
+"""Stiffly accurate Rosenbrock methods (RODAS4, RODAS5P) over a batch, for numba.
 
 This file is not imported as it is: :mod:`mscnk.engine._kernel` appends the generated model
 functions ``rhs``, ``jacobian_values``, ``lu_factor`` and ``lu_solve`` (with the constants
-``N_JAC`` and ``N_LU``) to its text and compiles
-the result with numba (cached on disk by model hash). RODAS4 is a 6-stage, L-stable,
-stiffly accurate Rosenbrock method of order 4 with an embedded order-3 error estimate; it
-needs one Jacobian and one LU per step and no Newton iteration, which suits a small stiff
-model solved many times. Rates are evaluated at the non-negative part of the state, as in
-the reference engine.
+``N_JAC`` and ``N_LU``) to its text and compiles the result with numba (cached on disk by
+model hash). The method is a tableau passed in as arrays (:mod:`mscnk.engine._tableaus`):
+``a`` and ``c`` (stages x stages, strictly lower) and ``gamma``; each step needs one Jacobian
+and one sparse LU and no Newton iteration, which suits a small stiff model solved many
+times. Rates are evaluated at the non-negative part of the state, as in the reference
+engine.
 
 Status codes per condition (``STATUS_*``) are values, never exceptions: a failing condition
 does not stop the batch.
@@ -24,35 +24,6 @@ STATUS_MAX_STEPS = 1
 STATUS_STEP_TOO_SMALL = 2
 STATUS_NOT_FINITE = 3
 
-# Method coefficients (Hairer & Wanner, RODAS4 as in rodas.f, transformed formulation:
-# (I/(h*gamma) - J) k_i = f(y + sum a_ij k_j) + sum c_ij k_j / h).
-GAMMA = 0.25
-A21 = 1.544
-A31 = 0.9466785280815826
-A32 = 0.2557011698983284
-A41 = 3.314825187068521
-A42 = 2.896124015972201
-A43 = 0.9986419139977817
-A51 = 1.221224509226641
-A52 = 6.019134481288629
-A53 = 12.53708332932087
-A54 = -0.6878860361058950
-C21 = -5.6688
-C31 = -2.430093356833875
-C32 = -0.2063599157091915
-C41 = -0.1073529058151375
-C42 = -9.594562251023355
-C43 = -20.47028614809616
-C51 = 7.496443313967647
-C52 = -10.24680431464352
-C53 = -33.99990352819905
-C54 = 11.70890893206160
-C61 = 8.083246795921522
-C62 = -7.981132988064893
-C63 = -31.52159432874371
-C64 = 16.31930543123136
-C65 = -6.058818238834054
-
 SAFETY = 0.9
 MOST_SHRINK = 5.0  # h may shrink to h/5 after one step ...
 MOST_GROWTH = 1.0 / 6.0  # ... and grow to 6h
@@ -65,7 +36,8 @@ def _positive(y, out):
 
 
 @njit(cache=True, error_model="numpy")
-def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters):
+def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, order, out,
+              counters):
     """Integrate one condition from times[0]; write the state at each time into ``out``.
 
     ``atol`` is per species; ``counters`` receives (accepted steps, rejected steps, rhs
@@ -77,12 +49,10 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
     stage = np.empty(n)
     clipped = np.empty(n)
     f = np.empty(n)
-    k1 = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    k4 = np.empty(n)
-    k5 = np.empty(n)
-    k6 = np.empty(n)
+    stages = a.shape[0]
+    k = np.empty((stages, n))
+    last = k[stages - 1]
+    exponent = 1.0 / order  # the error estimate is of order ``order - 1``
     jac = np.empty(N_JAC)
     lu = np.empty(N_LU)
     inv = np.empty(n)
@@ -99,6 +69,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
     last_accepted_h = 0.0
     last_accepted_err = 0.0
     rejecting = False
+    fresh = False
     target = 1
     while target < times.shape[0] and times[target] <= t:
         for i in range(n):
@@ -118,11 +89,13 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
         if t + 1.0001 * h_step >= t_next:
             h_step = t_next - t
             landing = True
-        _positive(y, clipped)
-        jacobian_values(clipped, p, u, jac)
-        rhs(clipped, p, u, f)
-        evaluations += 1
-        shift = 1.0 / (h_step * GAMMA)
+        if not fresh:  # f and J at y, kept over rejected attempts from the same y
+            _positive(y, clipped)
+            jacobian_values(clipped, p, u, jac)
+            rhs(clipped, p, u, f)
+            evaluations += 1
+            fresh = True
+        shift = 1.0 / (h_step * gamma)
         factorisations += 1
         if not lu_factor(jac, shift, lu, inv):
             h = 0.5 * h_step
@@ -130,51 +103,35 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
             rejecting = True
             continue
         inv_h = 1.0 / h_step
-        for i in range(n):
-            k1[i] = f[i]
-        lu_solve(lu, inv, k1)
-        for i in range(n):
-            stage[i] = y[i] + A21 * k1[i]
-        _positive(stage, clipped)
-        rhs(clipped, p, u, k2)
-        for i in range(n):
-            k2[i] += C21 * k1[i] * inv_h
-        lu_solve(lu, inv, k2)
-        for i in range(n):
-            stage[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-        _positive(stage, clipped)
-        rhs(clipped, p, u, k3)
-        for i in range(n):
-            k3[i] += (C31 * k1[i] + C32 * k2[i]) * inv_h
-        lu_solve(lu, inv, k3)
-        for i in range(n):
-            stage[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-        _positive(stage, clipped)
-        rhs(clipped, p, u, k4)
-        for i in range(n):
-            k4[i] += (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) * inv_h
-        lu_solve(lu, inv, k4)
-        for i in range(n):
-            stage[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-        _positive(stage, clipped)
-        rhs(clipped, p, u, k5)
-        for i in range(n):
-            k5[i] += (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) * inv_h
-        lu_solve(lu, inv, k5)
-        for i in range(n):
-            stage[i] += k5[i]
-        _positive(stage, clipped)
-        rhs(clipped, p, u, k6)
-        for i in range(n):
-            k6[i] += (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i]
-                      + C65 * k5[i]) * inv_h
-        lu_solve(lu, inv, k6)
-        evaluations += 5
+        for i in range(stages):
+            ki = k[i]
+            if i == 0:
+                for q in range(n):
+                    ki[q] = f[q]
+            else:
+                for q in range(n):
+                    stage[q] = y[q]
+                for j in range(i):  # stage argument y + sum a_ij k_j, one axpy per k_j
+                    coefficient = a[i, j]
+                    if coefficient != 0.0:
+                        kj = k[j]
+                        for q in range(n):
+                            stage[q] += coefficient * kj[q]
+                for q in range(n):
+                    clipped[q] = stage[q] if stage[q] > 0.0 else 0.0
+                rhs(clipped, p, u, ki)
+                for j in range(i):  # + (1/h) sum c_ij k_j
+                    coefficient = c[i, j] * inv_h
+                    kj = k[j]
+                    for q in range(n):
+                        ki[q] += coefficient * kj[q]
+            lu_solve(lu, inv, ki)
+        evaluations += stages - 1
         total = 0.0
         for i in range(n):
-            ynew[i] = stage[i] + k6[i]
+            ynew[i] = stage[i] + last[i]
             scale = atol[i] + rtol * max(abs(y[i]), abs(ynew[i]))
-            ratio = k6[i] / scale
+            ratio = last[i] / scale
             total += ratio * ratio
         err = math.sqrt(total / n)
         if not math.isfinite(err):
@@ -185,11 +142,11 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
                 status = STATUS_NOT_FINITE
                 break
             continue
-        grow = max(MOST_GROWTH, min(MOST_SHRINK, err ** 0.25 / SAFETY))
+        grow = max(MOST_GROWTH, min(MOST_SHRINK, err ** exponent / SAFETY))
         h_new = h_step / grow
         if err <= 1.0:
             if accepted > 0:  # Gustafsson's predictive controller
-                predicted = (last_accepted_h / h_step) * (err * err / last_accepted_err) ** 0.25
+                predicted = (last_accepted_h / h_step) * (err * err / last_accepted_err) ** exponent
                 predicted = max(MOST_GROWTH, min(MOST_SHRINK, predicted / SAFETY))
                 h_new = h_step / max(grow, predicted)
             last_accepted_h = h_step
@@ -198,6 +155,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
             t = t_next if landing else t + h_step
             for i in range(n):
                 y[i] = ynew[i]
+            fresh = False
             if rejecting:
                 h_new = min(h_new, h_step)
             rejecting = False
@@ -225,9 +183,10 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
-                    status, counters):
+def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, a, c,
+                    gamma, order, out, status, counters):
     """``integrate`` for every row of the batch (rows in parallel threads)."""
     for b in prange(states.shape[0]):
         status[b] = integrate(states[b], params[b], inputs[b], times[b], rtol, atol[b],
-                              first_step, max_steps, out[b], counters[b])
+                              first_step, max_steps, a, c, gamma, order, out[b],
+                              counters[b])
