@@ -90,7 +90,7 @@ class BatchEngine:
         return TABLEAUS[self.method]
 
     def kernel(self, model: CompiledModel) -> Kernel:
-        return model_kernel(model)
+        return model_kernel(model, self.method)
 
     def solve_batch(self, model: CompiledModel, states: np.ndarray, inputs: np.ndarray,
                     params: np.ndarray, times: np.ndarray) -> BatchSolution:
@@ -111,14 +111,12 @@ class BatchEngine:
         out = np.empty((batch, times.shape[1], n))
         status = np.zeros(batch, dtype=np.int64)
         counters = np.zeros((batch, 4), dtype=np.int64)
-        tableau = self.tableau
-        method = (tableau.a, tableau.c, float(tableau.gamma), float(tableau.order))
         arguments = (states, params, inputs, times, float(self.rtol), atol, 0.0,
-                     int(self.max_steps), *method, out, status, counters)
+                     int(self.max_steps), out, status, counters)
         if batch == 1:
             status[0] = kernel.module.integrate(
                 states[0], params[0], inputs[0], times[0], float(self.rtol), atol[0], 0.0,
-                int(self.max_steps), *method, out[0], counters[0])
+                int(self.max_steps), out[0], counters[0])
         else:
             self._parallel(kernel, arguments)
         np.clip(out, 0.0, None, out=out)

@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from mscnk.engine._sparse_lu import SparseLU, lu_source, plan_lu
+from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau, stage_source
 from mscnk.model._compile import CompiledModel, model_hash, model_symbols, vector_field
 from mscnk.model._numba_source import NumbaSource, numba_source
 
@@ -72,13 +73,14 @@ def _load_module(name: str, text: str) -> ModuleType:
     return module
 
 
-def build_kernel(source: NumbaSource, key: str) -> Kernel:
-    """Kernel for generated model functions ``source``; ``key`` names the model structure."""
+def build_kernel(source: NumbaSource, key: str, tableau: RosenbrockTableau) -> Kernel:
+    """Kernel for generated model functions ``source`` and one method; ``key`` names the model."""
     import numba
 
     lu = plan_lu(source.rows, source.cols, source.n_states)
     text = "\n\n".join([_kernel_text(), "# ---- generated model functions ----", source.text,
-                        "# ---- generated sparse LU ----", lu_source(lu, source.rows, source.cols)])
+                        "# ---- generated sparse LU ----", lu_source(lu, source.rows, source.cols),
+                        f"# ---- generated stages of {tableau.name} ----", stage_source(tableau)])
     digest = hashlib.sha256(f"{key}\n{numba.__version__}\n{text}".encode()).hexdigest()[:16]
     module = _load_module(f"mscnk_kernel_{digest}", text)
     return Kernel(module, lu, source.n_states, len(source.rows))
@@ -86,9 +88,9 @@ def build_kernel(source: NumbaSource, key: str) -> Kernel:
 
 def kernel_for_field(field: Sequence[sp.Expr], states: Sequence[sp.Symbol],
                      params: Sequence[sp.Symbol], inputs: Sequence[sp.Symbol],
-                     key: str) -> Kernel:
+                     key: str, method: str = "rodas5p") -> Kernel:
     """Kernel for any symbolic vector field (used for the model and for reference problems)."""
-    return build_kernel(numba_source(field, states, params, inputs), key)
+    return build_kernel(numba_source(field, states, params, inputs), key, TABLEAUS[method])
 
 
 _SOURCE_CACHE = "numba-source"
@@ -117,17 +119,18 @@ def _model_source(compiled: CompiledModel) -> NumbaSource:
     return source
 
 
-_KERNELS: dict[str, Kernel] = {}
-_BY_MODEL: dict[int, tuple[CompiledModel, Kernel]] = {}  # id -> (model kept alive, kernel)
+_KERNELS: dict[tuple[str, str], Kernel] = {}
+#: (id of the model, method) -> (model kept alive, kernel)
+_BY_MODEL: dict[tuple[int, str], tuple[CompiledModel, Kernel]] = {}
 
 
-def model_kernel(compiled: CompiledModel) -> Kernel:
-    """The batch kernel of a compiled model (built once per process, cached on disk)."""
-    known = _BY_MODEL.get(id(compiled))
+def model_kernel(compiled: CompiledModel, method: str = "rodas5p") -> Kernel:
+    """The batch kernel of a compiled model and method (once per process, cached on disk)."""
+    known = _BY_MODEL.get((id(compiled), method))
     if known is not None and known[0] is compiled:
         return known[1]
-    key = model_hash(compiled.model)  # hashing the declaration takes ~30 ms: once per model
+    key = (model_hash(compiled.model), method)  # hashing takes ~30 ms: once per model
     if key not in _KERNELS:
-        _KERNELS[key] = build_kernel(_model_source(compiled), key)
-    _BY_MODEL[id(compiled)] = (compiled, _KERNELS[key])
+        _KERNELS[key] = build_kernel(_model_source(compiled), key[0], TABLEAUS[method])
+    _BY_MODEL[(id(compiled), method)] = (compiled, _KERNELS[key])
     return _KERNELS[key]

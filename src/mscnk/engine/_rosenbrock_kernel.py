@@ -2,11 +2,11 @@
 
 This file is not imported as it is: :mod:`mscnk.engine._kernel` appends the generated model
 functions ``rhs``, ``jacobian_values``, ``lu_factor`` and ``lu_solve`` (with the constants
-``N_JAC`` and ``N_LU``) to its text and compiles the result with numba (cached on disk by
-model hash). The method is a tableau passed in as arrays (:mod:`mscnk.engine._tableaus`):
-``a`` and ``c`` (stages x stages, strictly lower) and ``gamma``; each step needs one Jacobian
-and one sparse LU and no Newton iteration, which suits a small stiff model solved many
-times. Rates are evaluated at the non-negative part of the state, as in the reference
+``N_JAC`` and ``N_LU``) and the stages of one method, ``rosenbrock_stages`` with ``STAGES``,
+``GAMMA`` and ``ORDER``, generated from its tableau (:mod:`mscnk.engine._tableaus`), to its
+text and compiles the result with numba (cached on disk by model hash and method). Each step
+needs one Jacobian and one sparse LU and no Newton iteration, which suits a small stiff model
+solved many times. Rates are evaluated at the non-negative part of the state, as in the reference
 engine.
 
 Status codes per condition (``STATUS_*``) are values, never exceptions: a failing condition
@@ -36,8 +36,7 @@ def _positive(y, out):
 
 
 @njit(cache=True, error_model="numpy")
-def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, order, out,
-              counters):
+def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters):
     """Integrate one condition from times[0]; write the state at each time into ``out``.
 
     ``atol`` is per species; ``counters`` receives (accepted steps, rejected steps, rhs
@@ -49,10 +48,9 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, o
     stage = np.empty(n)
     clipped = np.empty(n)
     f = np.empty(n)
-    stages = a.shape[0]
-    k = np.empty((stages, n))
-    last = k[stages - 1]
-    exponent = 1.0 / order  # the error estimate is of order ``order - 1``
+    k = np.empty((STAGES, n))
+    last = k[STAGES - 1]
+    exponent = 1.0 / ORDER  # the error estimate is of order ``ORDER - 1``
     jac = np.empty(N_JAC)
     lu = np.empty(N_LU)
     inv = np.empty(n)
@@ -95,7 +93,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, o
             rhs(clipped, p, u, f)
             evaluations += 1
             fresh = True
-        shift = 1.0 / (h_step * gamma)
+        shift = 1.0 / (h_step * GAMMA)
         factorisations += 1
         if not lu_factor(jac, shift, lu, inv):
             h = 0.5 * h_step
@@ -103,30 +101,8 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, o
             rejecting = True
             continue
         inv_h = 1.0 / h_step
-        for i in range(stages):
-            ki = k[i]
-            if i == 0:
-                for q in range(n):
-                    ki[q] = f[q]
-            else:
-                for q in range(n):
-                    stage[q] = y[q]
-                for j in range(i):  # stage argument y + sum a_ij k_j, one axpy per k_j
-                    coefficient = a[i, j]
-                    if coefficient != 0.0:
-                        kj = k[j]
-                        for q in range(n):
-                            stage[q] += coefficient * kj[q]
-                for q in range(n):
-                    clipped[q] = stage[q] if stage[q] > 0.0 else 0.0
-                rhs(clipped, p, u, ki)
-                for j in range(i):  # + (1/h) sum c_ij k_j
-                    coefficient = c[i, j] * inv_h
-                    kj = k[j]
-                    for q in range(n):
-                        ki[q] += coefficient * kj[q]
-            lu_solve(lu, inv, ki)
-        evaluations += stages - 1
+        rosenbrock_stages(y, f, p, u, lu, inv, inv_h, k, stage, clipped)
+        evaluations += STAGES - 1
         total = 0.0
         for i in range(n):
             ynew[i] = stage[i] + last[i]
@@ -183,10 +159,9 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, a, c, gamma, o
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, a, c,
-                    gamma, order, out, status, counters):
+def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
+                    status, counters):
     """``integrate`` for every row of the batch (rows in parallel threads)."""
     for b in prange(states.shape[0]):
         status[b] = integrate(states[b], params[b], inputs[b], times[b], rtol, atol[b],
-                              first_step, max_steps, a, c, gamma, order, out[b],
-                              counters[b])
+                              first_step, max_steps, out[b], counters[b])

@@ -91,3 +91,34 @@ RODAS5P = RosenbrockTableau(
 )
 
 TABLEAUS = {t.name: t for t in (RODAS4, RODAS5P)}
+
+
+def stage_source(tableau: RosenbrockTableau) -> str:
+    """Straight-line numba source of one step's stages for ``tableau``.
+
+    ``rosenbrock_stages(y, f, p, u, lu, inv, inv_h, k, stage, clipped)`` fills ``k`` (stages x
+    states) given f(y) and the factorised ``E``, and leaves the last stage's argument in
+    ``stage`` (so ``y_new = stage + k[-1]``). Every coefficient is a constant, zero terms are
+    dropped and each stage is one fused pass over the states, which the compiler vectorises.
+    Also defines ``STAGES``, ``GAMMA`` and ``ORDER``.
+    """
+    s = tableau.stages
+    lines = ['@njit(cache=True, error_model="numpy")',
+             "def rosenbrock_stages(y, f, p, u, lu, inv, inv_h, k, stage, clipped):",
+             f'    """The {s} stages of {tableau.name} (generated from its tableau)."""',
+             "    n = y.shape[0]"]
+    lines += [f"    k{i} = k[{i}]" for i in range(s)]
+    lines += ["    for q in range(n):", "        k0[q] = f[q]", "    lu_solve(lu, inv, k0)"]
+    for i in range(1, s):
+        terms = "".join(f" + {float(tableau.a[i, j])!r} * k{j}[q]" for j in range(i) if tableau.a[i, j])
+        lines += ["    for q in range(n):", f"        value = y[q]{terms}",
+                  "        stage[q] = value", "        clipped[q] = value if value > 0.0 else 0.0",
+                  f"    rhs(clipped, p, u, k{i})"]
+        used = [j for j in range(i) if tableau.c[i, j]]
+        lines += [f"    c{i}_{j} = {float(tableau.c[i, j])!r} * inv_h" for j in used]
+        if used:
+            correction = " + ".join(f"c{i}_{j} * k{j}[q]" for j in used)
+            lines += ["    for q in range(n):", f"        k{i}[q] += {correction}"]
+        lines.append(f"    lu_solve(lu, inv, k{i})")
+    lines += ["", "", f"STAGES = {s}", f"GAMMA = {tableau.gamma!r}", f"ORDER = {tableau.order}"]
+    return "\n".join(lines) + "\n"
