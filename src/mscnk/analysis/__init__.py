@@ -1,5 +1,6 @@
 """Analysis on top of the experiment layer: literature findings and their checks."""
 
+from mscnk.analysis._agreement import READOUT_FLOORS, readout_difference
 from mscnk.analysis._expectations import (
     Bound,
     Compare,
@@ -20,7 +21,7 @@ from mscnk.analysis._findings import (
 )
 
 __all__ = [
-    "Bound", "CachingSimulator", "Compare", "Expectation", "ExpectationResult", "Finding",
+    "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation", "ExpectationResult", "Finding",
     "FindingResult", "Trend", "check_finding", "lint_findings", "load_findings",
-    "results_frame", "validate", "validate_results",
+    "readout_difference", "results_frame", "validate", "validate_results",
 ]
