@@ -1,8 +1,9 @@
 """Solvers over the compiled model.
 
-``BatchEngine`` (RODAS4, numba, batch axis first) is the default; ``ScipyEngine`` (SciPy's
-LSODA or any ``solve_ivp`` method) is the independent reference. Both implement ``solve``
-for one phase, so the experiment layer takes either as an injected object.
+``BatchEngine`` (RODAS5P or RODAS4, numba, batch axis first) is the default; ``ScipyEngine``
+(SciPy's LSODA or any ``solve_ivp`` method) and ``RoadRunnerEngine`` (libRoadRunner on the
+SBML export, in ``mscnk.engine._roadrunner``) are independent references. All implement
+``solve`` for one phase, so the experiment layer takes any of them as an injected object.
 """
 
 from typing import Protocol

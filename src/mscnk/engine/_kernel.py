@@ -1,12 +1,13 @@
-"""Assemble and load the compiled batch kernel of a model (numba, cached on disk).
+"""Assemble and load the compiled batch kernel of a model and method (numba, cached on disk).
 
-The kernel module is the Rosenbrock integrator (:mod:`mscnk.engine._rosenbrock_kernel`, as text)
-followed by the model functions generated from the declaration
-(:func:`mscnk.model._numba_source.numba_source`) and the straight-line sparse LU of the
-Jacobian's pattern (:func:`mscnk.engine._sparse_lu.lu_source`). It is written once per model structure to
-the mscnk cache folder under a name that hashes both parts and the numba version, so numba's
-own on-disk cache (``__pycache__`` beside it) serves every later process: the first process
-compiles for about a minute, later ones load in about a second.
+The kernel module is the Rosenbrock integrator (:mod:`mscnk.engine._rosenbrock_kernel`, as
+text) followed by code generated for this model and method: the model functions
+(:func:`mscnk.model._numba_source.numba_source`), the straight-line sparse LU of the
+Jacobian's pattern (:func:`mscnk.engine._sparse_lu.lu_source`) and the method's stages
+(:func:`mscnk.engine._tableaus.stage_source`). It is written to the mscnk cache folder under
+a name that hashes all of it and the numba version, so numba's own on-disk cache
+(``__pycache__`` beside it) serves every later process: the first process on a machine
+generates and compiles for about a minute and a half, later ones load in about a second.
 """
 
 from __future__ import annotations
