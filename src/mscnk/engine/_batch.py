@@ -158,3 +158,36 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def solve_phases(engine, model: CompiledModel, phases: list[Phase],
+                 params: np.ndarray) -> list[PhaseSolution | SolverError]:
+    """Every phase with one parameter vector; a failure is the phase's value, not an exception.
+
+    A :class:`BatchEngine` integrates all phases that start at 0 h in batches of equal sample
+    count (one kernel call each); any other engine, and trivial phases, go one at a time.
+    """
+    results: list[PhaseSolution | SolverError | None] = [None] * len(phases)
+    groups: dict[int, list[int]] = {}
+    for index, phase in enumerate(phases):
+        times = phase.times
+        batchable = (isinstance(engine, BatchEngine) and times is not None and len(times) > 1
+                     and times[0] == 0.0 and phase.duration_h > SHORTEST_PHASE_H)
+        if batchable:
+            groups.setdefault(len(times), []).append(index)
+            continue
+        try:
+            results[index] = engine.solve(model, phase, params)
+        except SolverError as error:
+            results[index] = error
+    for rows in groups.values():
+        chosen = [phases[i] for i in rows]
+        solution = engine.solve_batch(model, np.array([p.state for p in chosen]),
+                                      np.array([p.inputs for p in chosen]), params,
+                                      np.array([p.times for p in chosen]))
+        for row, (index, phase) in enumerate(zip(rows, chosen)):
+            if solution.ok[row]:
+                results[index] = PhaseSolution(phase.name, phase.times, solution.states[row])
+            else:
+                results[index] = SolverError(f"phase {phase.name!r}: {solution.messages()[row]}")
+    return results  # type: ignore[return-value]

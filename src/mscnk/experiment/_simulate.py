@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from functools import cached_property
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import BatchEngine, Engine
+from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, solve_phases
 from mscnk.experiment._protocol import (
     IL2_REFERENCE,
     LICENSED_REFERENCE_H,
@@ -25,12 +26,32 @@ from mscnk.model._compile import CompiledModel, compiled_model
 
 @dataclass(frozen=True)
 class Result:
-    """Outcome of one condition: readouts (contract names), the time course, the controls."""
+    """Outcome of one condition: readouts (contract names), the time course, the controls.
+
+    The time-course tables are built on first access (a sweep that keeps only readouts
+    never pays for them).
+    """
 
     condition: Condition
     readouts: dict[str, float]
-    timecourse: pd.DataFrame = field(repr=False)
-    controls: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    trajectory: Trajectory = field(repr=False)
+    control_trajectories: dict[str, Trajectory] = field(default_factory=dict, repr=False)
+    model: CompiledModel | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def timecourse(self) -> pd.DataFrame:
+        """States over time (columns: time_h, phase, every species); pre-phases at t < 0."""
+        return timecourse_frame(self._model, self.trajectory)
+
+    @cached_property
+    def controls(self) -> dict[str, pd.DataFrame]:
+        """Time courses of the matched control wells, by label."""
+        return {label: timecourse_frame(self._model, trajectory)
+                for label, trajectory in self.control_trajectories.items()}
+
+    @property
+    def _model(self) -> CompiledModel:
+        return self.model if self.model is not None else compiled_model()
 
     def to_series(self) -> pd.Series:
         return pd.Series(self.readouts, name="value")
@@ -97,20 +118,27 @@ class Simulator:
             return phase.final
         return self._reference("il2", make)
 
-    def simulate(self, condition: Condition | Mapping[str, Any], *,
-                 timecourse_samples: int = 49) -> Result:
-        if not isinstance(condition, Condition):
-            condition = Condition.model_validate(condition)
-        condition = condition.resolved()
-        run = self.protocol.run
-        main = run(condition, samples=timecourse_samples)
+    def wells(self, condition: Condition, *,
+              timecourse_samples: int = 49) -> dict[str, tuple[Condition, int]]:
+        """The wells one condition needs: label -> (well condition, time-course samples).
+
+        ``main`` is the condition itself; ``without_nk`` and ``without_msc`` are its matched
+        controls (only where the readouts need them).
+        """
         has_msc, has_nk = condition.msc.cells > 0, (condition.nk.cells or 0) > 0
         has_tumor = condition.tumor.cells > 0
-        controls: dict[str, Trajectory] = {}
+        wells = {"main": (condition, timecourse_samples)}
         if has_nk and (has_msc or has_tumor):
-            controls["without_nk"] = run(condition.with_cells(nk=0.0), samples=2)
+            wells["without_nk"] = (condition.with_cells(nk=0.0), 2)
         if has_nk and has_msc:
-            controls["without_msc"] = run(condition.with_cells(msc=0.0), samples=2)
+            wells["without_msc"] = (condition.with_cells(msc=0.0), 2)
+        return wells
+
+    def assemble(self, condition: Condition, trajectories: Mapping[str, Trajectory]) -> Result:
+        """Readouts and time courses of a condition from its solved wells (see ``wells``)."""
+        main = trajectories["main"]
+        controls = {label: t for label, t in trajectories.items() if label != "main"}
+        has_nk = (condition.nk.cells or 0) > 0
         k562 = (self.protocol.k562_assay(condition, main.main.final) if has_nk
                 else float("nan"))
         wells = Wells(
@@ -124,12 +152,58 @@ class Simulator:
             licensed_msc=self._licensed(condition.msc.source),
             il2_nk=self._il2(),
         )
-        return Result(
-            condition=condition,
-            readouts=compute_readouts(wells),
-            timecourse=timecourse_frame(self.model, main),
-            controls={k: timecourse_frame(self.model, v) for k, v in controls.items()},
-        )
+        return Result(condition=condition, readouts=compute_readouts(wells), trajectory=main,
+                      control_trajectories=dict(controls), model=self.model)
+
+    def simulate(self, condition: Condition | Mapping[str, Any], *,
+                 timecourse_samples: int = 49) -> Result:
+        if not isinstance(condition, Condition):
+            condition = Condition.model_validate(condition)
+        condition = condition.resolved()
+        trajectories = {label: self.protocol.run(well, samples=samples) for label, (well, samples)
+                        in self.wells(condition, timecourse_samples=timecourse_samples).items()}
+        return self.assemble(condition, trajectories)
+
+    def simulate_many(self, conditions: Sequence[Condition | Mapping[str, Any]], *,
+                      timecourse_samples: int = 49) -> list[Result | SolverError]:
+        """One :class:`Result` (or the ``SolverError`` that stopped it) per condition, in order.
+
+        Each condition runs its own pre-phases, but the main phases of every well of every
+        condition (the well and its matched controls) go to the engine together
+        (:func:`mscnk.engine.solve_phases`: a few parallel kernel calls with the batched
+        engine). Results are identical to :meth:`simulate` one condition at a time.
+        """
+        plans: list[tuple[Condition, dict[str, tuple[list[PhaseSolution], int]] | SolverError]]
+        plans, phases = [], []
+        for item in conditions:
+            condition = (item if isinstance(item, Condition)
+                         else Condition.model_validate(item)).resolved()
+            try:
+                wells = {}
+                for label, (well, samples) in self.wells(
+                        condition, timecourse_samples=timecourse_samples).items():
+                    pre, main = self.protocol.main_phase(well, samples=samples)
+                    wells[label] = (pre, len(phases))
+                    phases.append(main)
+            except SolverError as error:
+                plans.append((condition, error))
+                continue
+            plans.append((condition, wells))
+        solved = solve_phases(self.protocol.engine, self.model, phases, self.params)
+        results: list[Result | SolverError] = []
+        for condition, plan in plans:
+            failures = [] if isinstance(plan, SolverError) else [
+                solved[i] for _, i in plan.values() if isinstance(solved[i], SolverError)]
+            if isinstance(plan, SolverError) or failures:
+                results.append(plan if isinstance(plan, SolverError) else failures[0])
+                continue
+            trajectories = {label: Trajectory((*pre, solved[i]))
+                            for label, (pre, i) in plan.items()}
+            try:
+                results.append(self.assemble(condition, trajectories))
+            except SolverError as error:  # the K562 re-test
+                results.append(error)
+        return results
 
 
 _default: Simulator | None = None
