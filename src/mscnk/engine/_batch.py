@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscnk.engine._kernel import Kernel, model_kernel
-from mscnk.engine._scipy import SHORTEST_PHASE_H, Phase, PhaseSolution, SolverError
+from mscnk.engine._scipy import (
+    SHORTEST_PHASE_H,
+    Phase,
+    PhaseSolution,
+    SolverError,
+    grid_from_zero,
+    sample_times,
+    unchanged,
+)
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.model._compile import CompiledModel
 
@@ -138,18 +146,16 @@ class BatchEngine:
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
         """One phase (a batch of one); a failure raises :class:`SolverError`."""
-        times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
-        times = np.asarray(times, dtype=float)
-        if phase.duration_h <= SHORTEST_PHASE_H:
-            states = np.repeat(phase.state[None, :], len(times), axis=0)
-            return PhaseSolution(phase.name, times, states)
-        start = 0 if times[0] == 0.0 else 1  # the phase state is the state at 0 h
-        grid = times if start == 0 else np.concatenate([[0.0], times])
+        times = sample_times(phase)
+        still = unchanged(phase, times)
+        if still is not None:
+            return still
+        grid, skip = grid_from_zero(times)
         solution = self.solve_batch(model, phase.state[None, :], phase.inputs[None, :],
                                     params[None, :], grid[None, :])
         if not solution.ok[0]:
             raise SolverError(f"phase {phase.name!r}: {solution.messages()[0]}")
-        return PhaseSolution(phase.name, times, solution.states[0, start:])
+        return PhaseSolution(phase.name, times, solution.states[0, skip:])
 
 
 def cores() -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mscnk.engine._scipy import SHORTEST_PHASE_H, Phase, PhaseSolution, SolverError
+from mscnk.engine._scipy import Phase, PhaseSolution, SolverError, grid_from_zero, sample_times, unchanged
 from mscnk.model._compile import CompiledModel
 
 
@@ -54,11 +54,10 @@ class RoadRunnerEngine:
         return result[:, 1:][:, self._order]
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
-        times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
-        times = np.asarray(times, dtype=float)
-        if phase.duration_h <= SHORTEST_PHASE_H:
-            states = np.repeat(phase.state[None, :], len(times), axis=0)
-            return PhaseSolution(phase.name, times, states)
-        grid = times if times[0] == 0.0 else np.concatenate([[0.0], times])
-        states = self.run(phase.state, params, phase.inputs, grid)[len(grid) - len(times):]
+        times = sample_times(phase)
+        still = unchanged(phase, times)
+        if still is not None:
+            return still
+        grid, skip = grid_from_zero(times)
+        states = self.run(phase.state, params, phase.inputs, grid)[skip:]
         return PhaseSolution(phase.name, times, np.clip(states, 0.0, None))

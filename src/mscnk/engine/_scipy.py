@@ -48,6 +48,25 @@ class PhaseSolution:
         return self.states[-1]
 
 
+def sample_times(phase: Phase) -> np.ndarray:
+    """The phase's sample times (49 even steps over the phase if it names none)."""
+    times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
+    return np.asarray(times, dtype=float)
+
+
+def unchanged(phase: Phase, times: np.ndarray) -> PhaseSolution | None:
+    """The solution of a phase too short to change anything; None if it must be integrated."""
+    if phase.duration_h > SHORTEST_PHASE_H:
+        return None
+    return PhaseSolution(phase.name, times, np.repeat(phase.state[None, :], len(times), axis=0))
+
+
+def grid_from_zero(times: np.ndarray) -> tuple[np.ndarray, int]:
+    """``times`` with 0 h (where the phase state is) put first if missing, and the number of
+    leading grid points that are not requested samples (0 or 1)."""
+    return (times, 0) if times[0] == 0.0 else (np.concatenate([[0.0], times]), 1)
+
+
 @dataclass(frozen=True)
 class ScipyEngine:
     """Integrate phases one at a time with ``scipy.integrate.solve_ivp``."""
@@ -57,10 +76,10 @@ class ScipyEngine:
     method: str = "LSODA"
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
-        times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
-        if phase.duration_h <= SHORTEST_PHASE_H:
-            states = np.repeat(phase.state[None, :], len(times), axis=0)
-            return PhaseSolution(phase.name, times, states)
+        times = sample_times(phase)
+        still = unchanged(phase, times)
+        if still is not None:
+            return still
         inputs = phase.inputs
 
         def field(_t, x):
