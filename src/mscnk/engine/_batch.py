@@ -25,9 +25,7 @@ from mscnk.engine._scipy import (
     Phase,
     PhaseSolution,
     SolverError,
-    grid_from_zero,
-    sample_times,
-    unchanged,
+    solve_on_grid,
 )
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.model._compile import CompiledModel
@@ -146,16 +144,15 @@ class BatchEngine:
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
         """One phase (a batch of one); a failure raises :class:`SolverError`."""
-        times = sample_times(phase)
-        still = unchanged(phase, times)
-        if still is not None:
-            return still
-        grid, skip = grid_from_zero(times)
-        solution = self.solve_batch(model, phase.state[None, :], phase.inputs[None, :],
-                                    params[None, :], grid[None, :])
-        if not solution.ok[0]:
-            raise SolverError(f"phase {phase.name!r}: {solution.messages()[0]}")
-        return PhaseSolution(phase.name, times, solution.states[0, skip:])
+
+        def integrate(grid: np.ndarray) -> np.ndarray:
+            solution = self.solve_batch(model, phase.state[None, :], phase.inputs[None, :],
+                                        params[None, :], grid[None, :])
+            if not solution.ok[0]:
+                raise SolverError(f"phase {phase.name!r}: {solution.messages()[0]}")
+            return solution.states[0]
+
+        return solve_on_grid(phase, integrate)
 
 
 def cores() -> int:

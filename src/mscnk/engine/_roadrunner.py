@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mscnk.engine._scipy import Phase, PhaseSolution, SolverError, grid_from_zero, sample_times, unchanged
+from mscnk.engine._scipy import Phase, PhaseSolution, SolverError, solve_on_grid
 from mscnk.model._compile import CompiledModel
 
 
@@ -54,10 +54,5 @@ class RoadRunnerEngine:
         return result[:, 1:][:, self._order]
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
-        times = sample_times(phase)
-        still = unchanged(phase, times)
-        if still is not None:
-            return still
-        grid, skip = grid_from_zero(times)
-        states = self.run(phase.state, params, phase.inputs, grid)[skip:]
-        return PhaseSolution(phase.name, times, np.clip(states, 0.0, None))
+        return solve_on_grid(phase, lambda grid: np.clip(
+            self.run(phase.state, params, phase.inputs, grid), 0.0, None))

@@ -67,6 +67,17 @@ def grid_from_zero(times: np.ndarray) -> tuple[np.ndarray, int]:
     return (times, 0) if times[0] == 0.0 else (np.concatenate([[0.0], times]), 1)
 
 
+def solve_on_grid(phase: Phase, integrate) -> PhaseSolution:
+    """A phase's solution from ``integrate(grid) -> states (grid, species)``, where the grid
+    starts at 0 h; trivial phases are answered without integrating."""
+    times = sample_times(phase)
+    still = unchanged(phase, times)
+    if still is not None:
+        return still
+    grid, skip = grid_from_zero(times)
+    return PhaseSolution(phase.name, times, integrate(grid)[skip:])
+
+
 @dataclass(frozen=True)
 class ScipyEngine:
     """Integrate phases one at a time with ``scipy.integrate.solve_ivp``."""
