@@ -134,7 +134,7 @@ conditions:
     tumor: {cells: 1000, line: k562}
 """
 
-RESULT_FILES = ("results.csv", "results.parquet", "conditions.yaml")
+RESULT_FILES = ("results.csv", "run.json", "chunks")
 
 
 def normalise_unit(unit: str) -> str:

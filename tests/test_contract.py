@@ -299,19 +299,18 @@ def test_cli_run_writes_every_readout_column(full_run):
 def test_cli_run_writes_parquet_and_resolved_conditions(full_run):
     _, out = full_run
     for name in RESULT_FILES:
-        assert (out / name).is_file(), name
-    parquet = pd.read_parquet(out / "results.parquet")
+        assert (out / name).exists(), name
+    parquet = pd.read_parquet(out / "chunks").set_index("condition")
     csv = pd.read_csv(out / "results.csv", index_col=0)
     assert set(CONTRACT_READOUTS) <= set(parquet.columns)
     np.testing.assert_allclose(parquet.loc["everything", list(CONTRACT_READOUTS)].astype(float),
                                csv.loc["everything", list(CONTRACT_READOUTS)].astype(float),
                                rtol=1e-12)
-    resolved = yaml.safe_load((out / "conditions.yaml").read_text())
-    assert list(resolved) == ["everything"]
-    everything = resolved["everything"]
-    assert everything["nk"]["cells"] == 100000  # null resolved to ratio * msc.cells
+    everything = parquet.loc["everything"]
+    assert everything["nk.cells"] == 100000  # null resolved to ratio * msc.cells
     assert everything["duration_h"] == 48
-    assert everything["msc"]["source"] == "adipose"
+    assert everything["msc.source"] == "adipose"
+    assert everything["msc.knockdown"] == "galectin1"
 
 
 def test_cli_csv_stdout_is_the_table(full_run):

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -42,44 +39,19 @@ def _load_params(path: Optional[Path]) -> dict[str, float] | None:
     """A parameter file: ``{name: value}`` or ``{name: {value: ...}}`` (parameters.yaml style)."""
     if path is None:
         return None
-    from mscnk.model._build import build_model
+    from mscnk.experiment import ConditionError
+    from mscnk.experiment._parameters import load_parameters
 
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        _fail([f"--params {path}: cannot read: {error}"])
-    if not isinstance(raw, dict):
-        _fail([f"--params {path}: must be a mapping of parameter names to values"])
-    known = {p.name: p for p in build_model().parameters}
-    problems, values = [], {}
-    for name, entry in raw.items():
-        value = entry.get("value") if isinstance(entry, dict) else entry
-        if name not in known:
-            from mscnk.experiment._errors import suggest
-
-            problems.append(f"--params: unknown parameter {name!r}{suggest(str(name), known)}")
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            problems.append(f"--params: {name}: value {value!r} is not a number")
-        elif not known[name].lower <= value <= known[name].upper:
-            problems.append(f"--params: {name} = {value} outside its bounds "
-                            f"[{known[name].lower}, {known[name].upper}] {known[name].unit}")
-        else:
-            values[name] = float(value)
-    if problems:
-        _fail(problems)
-    return values
+        return load_parameters(path)
+    except ConditionError as error:
+        _fail(error.problems)
 
 
 def _write_atomically(path: Path, writer) -> None:
-    """Write through a temporary file in the same folder, then rename (no half files)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        writer(Path(temporary))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    from mscnk.store import write_atomically
+
+    write_atomically(path, writer)
 
 
 def _print_table(frame) -> None:
@@ -104,34 +76,113 @@ def _print_table(frame) -> None:
 @app.command()
 def run(
     file: Path = typer.Argument(..., help="condition, sweep or experiment file (YAML/JSON)"),
-    out: Path = typer.Option(Path("results"), "--out", help="folder for results"),
+    out: Path = typer.Option(Path("results"), "--out", help="run folder (results store)"),
     format: Format = typer.Option(Format.table, "--format", help="what to print"),
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="local worker processes (default: all cores)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="dask.distributed scheduler address"),
+    resume: bool = typer.Option(False, "--resume", help="finish the unfinished run in --out"),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="replace an unfinished run in --out"),
+    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1,
+                                             help="conditions per chunk (default: chosen)"),
 ) -> None:
-    """Simulate every condition of FILE; print readouts, write results.csv/.parquet."""
-    from mscnk.experiment import ConditionError, load_conditions, run_conditions
+    """Simulate every condition of FILE into a results store in --out; print the readouts."""
+    from mscnk.experiment import ConditionError
+    from mscnk.experiment._jobs import load_experiment
+    from mscnk.runs import RunInterrupted
+    from mscnk.store import StoreError
 
     try:
-        conditions = load_conditions(file)
+        experiment = load_experiment(file)
     except ConditionError as error:
         _fail(error.problems)
     values = _load_params(params)
-    frame = run_conditions(conditions, params=values)
-    out.mkdir(parents=True, exist_ok=True)
-    resolved = {name: c.resolved().model_dump(mode="json") for name, c in conditions.items()}
-    _write_atomically(out / "results.csv", lambda p: frame.to_csv(p))
-    _write_atomically(out / "results.parquet", lambda p: frame.to_parquet(p))
-    _write_atomically(out / "conditions.yaml",
-                      lambda p: p.write_text(yaml.safe_dump(resolved, sort_keys=False)))
+    command = "mscnk " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    try:
+        summary = _run_with_progress(experiment, out, params=values, workers=workers,
+                                     scheduler=scheduler, resume=resume, overwrite=overwrite,
+                                     chunk_size=chunk_size, command=command)
+    except StoreError as error:
+        _fail([str(error)])
+    except RunInterrupted as stop:
+        errors.print(f"[yellow]interrupted:[/] {stop.done} of {stop.total} chunks are in "
+                     f"{stop.path}/; finish with: mscnk run {file} --out {stop.path} --resume",
+                     highlight=False)
+        raise typer.Exit(130) from None
+    _print_run(summary, format)
+
+
+def _run_with_progress(experiment, out: Path, **options):
+    """``run_sweep`` under a rich progress bar (conditions, conditions/s, ETA)."""
+    import signal
+
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    from mscnk.runs import run_sweep
+
+    def stop(signum, frame):  # SIGTERM stops like Ctrl-C: finished chunks stay
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=errors, transient=True) as bar:
+            task = bar.add_task("conditions", total=None, rate="")
+            clock: dict[str, float] = {}
+
+            def progress(done: int, total: int) -> None:
+                import time
+
+                now = time.perf_counter()
+                clock.setdefault("start", now)
+                clock.setdefault("first", done)
+                elapsed = now - clock["start"]
+                rate = (done - clock["first"]) / elapsed if elapsed > 0 else 0.0
+                bar.update(task, completed=done, total=total,
+                           rate=f"{rate:,.0f} conditions/s" if rate else "")
+
+            return run_sweep(experiment, out, progress=progress, **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_run(summary, format: Format) -> None:
+    """The rows (csv, json, or a table for small runs), then a one-screen summary."""
+    from mscnk.store import RunStore
+
+    frame = RunStore.open(summary.path).read()
+    labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
+              else frame["condition"] + " @ " + frame["parameter_set"])
     if format is Format.csv:
-        sys.stdout.write(frame.to_csv())
+        sys.stdout.write(frame.set_index("condition").to_csv())
     elif format is Format.json:
-        records = json.loads(frame.reset_index().to_json(orient="records"))
+        records = json.loads(frame.to_json(orient="records"))
         sys.stdout.write(json.dumps(records, indent=2) + "\n")
-    else:
-        _print_table(frame)
-    failed = int((frame["status"] != "ok").sum())
-    errors.print(f"{len(frame)} condition(s), {failed} failed; results in {out}/", highlight=False)
+    elif len(frame) <= TABLE_ROWS:
+        _print_table(frame.set_axis(labels.to_list()))
+    rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
+    earlier = f", {summary.chunks_skipped} from an earlier session" if summary.chunks_skipped else ""
+    lines = [f"{summary.jobs} condition(s), {summary.ok} ok, {summary.failed} failed; "
+             f"{summary.chunks} chunk(s){earlier}",
+             f"{summary.wall_s:.1f} s on {summary.executor}, {rate:,.0f} conditions/s",
+             f"results in {summary.path}/ (chunks/*.parquet, results.csv, run.json); "
+             f"summary: mscnk results {summary.path}"]
+    for message, count in summary.errors.items():
+        lines.append(f"  failed x{count}: {message}")
+    if format is Format.table and len(frame) > TABLE_ROWS:
+        lines.append(f"({len(frame)} rows: not printed; use --format csv or mscnk results)")
+    for line in lines:
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+#: Runs with more rows than this print only the summary in table format.
+TABLE_ROWS = 24
 
 
 @app.command()

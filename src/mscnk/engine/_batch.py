@@ -76,7 +76,8 @@ class BatchEngine:
     4); at the default tolerances RODAS5P takes 40 % fewer steps than RODAS4 and is about 3x
     more accurate on the throughput benchmark's problems. ``rtol`` is relative; the absolute
     tolerance of species i is ``atol * max(|x0_i|, 1)``, as in the reference engine.
-    ``threads``: worker threads for a batch (None: all cores).
+    ``threads``: worker threads for a batch (None: all cores; 1: rows one after another in
+    the calling thread, without numba's thread pool).
     """
 
     rtol: float = 1e-5
@@ -119,10 +120,13 @@ class BatchEngine:
         counters = np.zeros((batch, 4), dtype=np.int64)
         arguments = (states, params, inputs, times, float(self.rtol), atol, 0.0,
                      int(self.max_steps), out, status, counters)
-        if batch == 1:
-            status[0] = kernel.module.integrate(
-                states[0], params[0], inputs[0], times[0], float(self.rtol), atol[0], 0.0,
-                int(self.max_steps), out[0], counters[0])
+        if batch == 1 or self.threads == 1:
+            # serial rows never enter numba's thread pool, so one-thread engines are safe to
+            # call from several threads at once (dask workers with many threads)
+            for row in range(batch):
+                status[row] = kernel.module.integrate(
+                    states[row], params[row], inputs[row], times[row], float(self.rtol),
+                    atol[row], 0.0, int(self.max_steps), out[row], counters[row])
         else:
             self._parallel(kernel, arguments)
         np.clip(out, 0.0, None, out=out)
@@ -165,11 +169,18 @@ def cores() -> int:
 
 def solve_phases(engine, model: CompiledModel, phases: list[Phase],
                  params: np.ndarray) -> list[PhaseSolution | SolverError]:
-    """Every phase with one parameter vector; a failure is the phase's value, not an exception.
+    """Every phase; a failure is the phase's value, not an exception.
 
-    A :class:`BatchEngine` integrates all phases that start at 0 h in batches of equal sample
+    ``params``: one parameter vector for all phases, or one row per phase. A
+    :class:`BatchEngine` integrates all phases that start at 0 h in batches of equal sample
     count (one kernel call each); any other engine, and trivial phases, go one at a time.
     """
+    params = np.asarray(params, dtype=float)
+    rows_of = (np.broadcast_to(params, (len(phases), params.shape[-1])) if params.ndim == 1
+               else params)
+    if rows_of.shape[0] != len(phases):
+        raise ValueError(f"params: expected one row per phase ({len(phases)}), "
+                         f"got {rows_of.shape[0]}")
     results: list[PhaseSolution | SolverError | None] = [None] * len(phases)
     groups: dict[int, list[int]] = {}
     for index, phase in enumerate(phases):
@@ -180,13 +191,13 @@ def solve_phases(engine, model: CompiledModel, phases: list[Phase],
             groups.setdefault(len(times), []).append(index)
             continue
         try:
-            results[index] = engine.solve(model, phase, params)
+            results[index] = engine.solve(model, phase, rows_of[index])
         except SolverError as error:
             results[index] = error
     for rows in groups.values():
         chosen = [phases[i] for i in rows]
         solution = engine.solve_batch(model, np.array([p.state for p in chosen]),
-                                      np.array([p.inputs for p in chosen]), params,
+                                      np.array([p.inputs for p in chosen]), rows_of[rows],
                                       np.array([p.times for p in chosen]))
         for row, (index, phase) in enumerate(zip(rows, chosen)):
             if solution.ok[row]:

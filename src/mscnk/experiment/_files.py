@@ -1,7 +1,8 @@
 """Experiment files: named conditions, a shared ``base``, and Cartesian ``sweep`` blocks.
 
 A file (or mapping) may be a single condition, a condition plus ``sweep``, or an
-experiment with ``conditions``, ``sweep`` and ``base`` (contract section 1). Every problem
+experiment with ``conditions``, ``sweep`` and ``base`` (contract section 1), and may add a
+``parameter_sweep`` (see :mod:`mscnk.experiment._parameters`). Every problem
 in the file is collected and reported at once, with the condition it belongs to.
 """
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from mscnk.experiment._errors import ConditionError, describe, suggest
 from mscnk.experiment._schema import Condition
 
-EXPERIMENT_KEYS = ("conditions", "sweep", "base")
+EXPERIMENT_KEYS = ("conditions", "sweep", "base", "parameter_sweep")
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,6 +104,7 @@ def _expand_sweep(name: str | None, raw: dict[str, Any], sweep: Mapping[str, Any
 def load_conditions(source: str | Path | Mapping[str, Any]) -> dict[str, Condition]:
     """Named, validated (not yet resolved) conditions of an experiment, in file order."""
     document = read_document(source)
+    document.pop("parameter_sweep", None)  # parameter sets: see load_experiment
     problems: list[str] = []
     sweep = document.pop("sweep", None) or {}
     named = document.pop("conditions", None)

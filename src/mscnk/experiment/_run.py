@@ -36,10 +36,11 @@ CHUNK = 256
 def run_conditions(conditions: Mapping[str, Condition], *,
                    params: Mapping[str, float] | None = None,
                    progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """One row per condition (index: name): status, resolved fields, then readouts.
+    """One row per condition (index: name): status, error, resolved fields, then readouts.
 
     Conditions go to the engine in chunks of :data:`CHUNK` (their wells batched together);
-    a condition whose solver fails gets ``status = "failed: ..."`` and NaN readouts.
+    a condition whose solver fails gets ``status = "failed"``, the solver's message in
+    ``error`` and NaN readouts. (Runs into a results store: :func:`mscnk.runs.run_sweep`.)
     """
     simulator = Simulator(params)
     names = list(conditions)
@@ -48,10 +49,10 @@ def run_conditions(conditions: Mapping[str, Condition], *,
         chunk = names[start:start + CHUNK]
         outcomes = simulator.simulate_many([conditions[name] for name in chunk])
         for name, outcome in zip(chunk, outcomes):
-            row: dict[str, Any] = {"condition": name, "status": "ok",
+            row: dict[str, Any] = {"condition": name, "status": "ok", "error": None,
                                    **flatten(conditions[name])}
             if isinstance(outcome, SolverError):
-                row["status"] = f"failed: {outcome}"
+                row.update(status="failed", error=str(outcome))
                 row.update(dict.fromkeys(READOUT_NAMES, float("nan")))
             else:
                 row.update(outcome.readouts)

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, solve_phases
+from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError, solve_phases
 from mscnk.experiment._protocol import (
     IL2_REFERENCE,
     LICENSED_REFERENCE_H,
@@ -168,42 +168,60 @@ class Simulator:
                       timecourse_samples: int = 49) -> list[Result | SolverError]:
         """One :class:`Result` (or the ``SolverError`` that stopped it) per condition, in order.
 
-        Each condition runs its own pre-phases, but the main phases of every well of every
-        condition (the well and its matched controls) go to the engine together
-        (:func:`mscnk.engine.solve_phases`: a few parallel kernel calls with the batched
-        engine). Results are identical to :meth:`simulate` one condition at a time.
+        The main phases of every well go to the engine together (:func:`simulate_pairs`);
+        results are identical to :meth:`simulate` one condition at a time.
         """
-        plans: list[tuple[Condition, dict[str, tuple[list[PhaseSolution], int]] | SolverError]]
-        plans, phases = [], []
-        for item in conditions:
-            condition = (item if isinstance(item, Condition)
-                         else Condition.model_validate(item)).resolved()
-            try:
-                wells = {}
-                for label, (well, samples) in self.wells(
-                        condition, timecourse_samples=timecourse_samples).items():
-                    pre, main = self.protocol.main_phase(well, samples=samples)
-                    wells[label] = (pre, len(phases))
-                    phases.append(main)
-            except SolverError as error:
-                plans.append((condition, error))
-                continue
-            plans.append((condition, wells))
-        solved = solve_phases(self.protocol.engine, self.model, phases, self.params)
-        results: list[Result | SolverError] = []
-        for condition, plan in plans:
-            failures = [] if isinstance(plan, SolverError) else [
-                solved[i] for _, i in plan.values() if isinstance(solved[i], SolverError)]
-            if isinstance(plan, SolverError) or failures:
-                results.append(plan if isinstance(plan, SolverError) else failures[0])
-                continue
-            trajectories = {label: Trajectory((*pre, solved[i]))
-                            for label, (pre, i) in plan.items()}
-            try:
-                results.append(self.assemble(condition, trajectories))
-            except SolverError as error:  # the K562 re-test
-                results.append(error)
-        return results
+        return simulate_pairs([(self, c) for c in conditions],
+                              timecourse_samples=timecourse_samples)
+
+
+def simulate_pairs(pairs: Sequence[tuple[Simulator, Condition | Mapping[str, Any]]], *,
+                   timecourse_samples: int = 49) -> list[Result | SolverError]:
+    """Conditions, each with its own :class:`Simulator` (parameter set), batched together.
+
+    Each condition runs its own pre-phases, but the main phases of every well of every
+    condition (the well and its matched controls, whatever their parameter sets) go to the
+    engine together (:func:`mscnk.engine.solve_phases`: a few parallel kernel calls with the
+    batched engine). A failing condition gets its ``SolverError`` in place of a result.
+    """
+    if not pairs:
+        return []
+    engine, model = pairs[0][0].protocol.engine, pairs[0][0].model
+    plans: list[tuple[Simulator, Condition,
+                      dict[str, tuple[list[PhaseSolution], int]] | SolverError]] = []
+    phases: list[Phase] = []
+    rows: list[np.ndarray] = []
+    for simulator, item in pairs:
+        if simulator.protocol.engine != engine or simulator.model is not model:
+            raise ValueError("simulate_pairs: every simulator must share one engine and model")
+        condition = (item if isinstance(item, Condition)
+                     else Condition.model_validate(item)).resolved()
+        try:
+            wells = {}
+            for label, (well, samples) in simulator.wells(
+                    condition, timecourse_samples=timecourse_samples).items():
+                pre, main = simulator.protocol.main_phase(well, samples=samples)
+                wells[label] = (pre, len(phases))
+                phases.append(main)
+                rows.append(simulator.params)
+        except SolverError as error:
+            plans.append((simulator, condition, error))
+            continue
+        plans.append((simulator, condition, wells))
+    solved = solve_phases(engine, model, phases, np.array(rows)) if phases else []
+    results: list[Result | SolverError] = []
+    for simulator, condition, plan in plans:
+        failures = [] if isinstance(plan, SolverError) else [
+            solved[i] for _, i in plan.values() if isinstance(solved[i], SolverError)]
+        if isinstance(plan, SolverError) or failures:
+            results.append(plan if isinstance(plan, SolverError) else failures[0])
+            continue
+        trajectories = {label: Trajectory((*pre, solved[i])) for label, (pre, i) in plan.items()}
+        try:
+            results.append(simulator.assemble(condition, trajectories))
+        except SolverError as error:  # the K562 re-test
+            results.append(error)
+    return results
 
 
 _default: Simulator | None = None

@@ -1,0 +1,228 @@
+"""Parameter sets: a ``--params`` file and the ``parameter_sweep:`` block of an experiment.
+
+A parameter file maps names to values (``{name: value}`` or ``{name: {value: ...}}``, the
+``parameters.yaml`` style). A ``parameter_sweep`` block makes many parameter sets, each run
+with every condition of the experiment::
+
+    parameter_sweep:
+      grid:                          # Cartesian product of listed values
+        k_nk_kill_msc: [0.5, 1.0, 2.0]
+      sample:                        # random sets within each parameter's bounds
+        n: 200
+        seed: 7                      # default 0; recorded with the run
+        method: latin_hypercube      # random (default), latin_hypercube or sobol
+        parameters:
+          ec50_pge2_nk: log_uniform  # uniform or log_uniform over the parameter's bounds
+          hill_pge2_nk: {distribution: uniform, low: 1, high: 2}   # a narrower range
+
+With both ``grid`` and ``sample`` every grid point is combined with every sample. Every
+value is checked against the parameter's bounds; all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import yaml
+
+from mscnk.experiment._errors import ConditionError, suggest
+from mscnk.model._declare import Parameter
+from mscnk.model._build import build_model
+
+DISTRIBUTIONS = ("uniform", "log_uniform")
+METHODS = ("random", "latin_hypercube", "sobol")
+SAMPLE_KEYS = ("n", "seed", "method", "parameters")
+#: Name of the one parameter set of an experiment without ``parameter_sweep``.
+DEFAULT_SET = "default"
+
+
+def known_parameters() -> dict[str, Parameter]:
+    return {p.name: p for p in build_model().parameters}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_value(where: str, name: str, value: Any, problems: list[str]) -> float | None:
+    """``value`` as a float if ``name`` is a parameter and the value lies in its bounds."""
+    known = known_parameters()
+    if name not in known:
+        problems.append(f"{where}: unknown parameter {name!r}{suggest(str(name), known)}")
+        return None
+    parameter = known[name]
+    if not _is_number(value):
+        problems.append(f"{where}: {name}: value {value!r} is not a number (finite)")
+        return None
+    if not parameter.lower <= value <= parameter.upper:
+        problems.append(f"{where}: {name} = {value} is outside its bounds "
+                        f"[{parameter.lower}, {parameter.upper}] {parameter.unit}")
+        return None
+    return float(value)
+
+
+def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
+    """Validated ``{name: value}`` from a parameter mapping; :class:`ConditionError` if bad."""
+    if not isinstance(raw, Mapping):
+        raise ConditionError([f"{where}: must be a mapping of parameter names to values, "
+                              f"got {raw!r}"])
+    problems: list[str] = []
+    values = {}
+    for name, entry in raw.items():
+        value = entry.get("value") if isinstance(entry, Mapping) else entry
+        checked = check_value(where, str(name), value, problems)
+        if checked is not None:
+            values[str(name)] = checked
+    if problems:
+        raise ConditionError(problems)
+    return values
+
+
+def load_parameters(path: str | Path) -> dict[str, float]:
+    """A parameter file as validated ``{name: value}``."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConditionError([f"--params {path}: cannot read: {error}"]) from error
+    return parameter_values(raw, where=f"--params {path}")
+
+
+def _grid(raw: Any, problems: list[str]) -> list[tuple[str, dict[str, float]]]:
+    where = "parameter_sweep.grid"
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(f"{where}: must be a non-empty mapping of parameter names to value "
+                        f"lists, got {raw!r}")
+        return []
+    axes = {}
+    for name, values in raw.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"{where}: {name!r} must be a non-empty list of values, got {values!r}")
+            continue
+        checked = [check_value(where, str(name), v, problems) for v in values]
+        axes[str(name)] = checked
+    if any(p.startswith(where) for p in problems):
+        return []
+    return [(",".join(f"{n}={v:g}" for n, v in zip(axes, combo)), dict(zip(axes, combo)))
+            for combo in itertools.product(*axes.values())]
+
+
+def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, float, float]]:
+    """``{name: (distribution, low, high)}`` of a sample block's ``parameters``."""
+    if isinstance(raw, list):
+        raw = dict.fromkeys(raw, "log_uniform")
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(f"{where}: must map parameter names to a distribution "
+                        f"({', '.join(DISTRIBUTIONS)}) or {{distribution, low, high}}, got {raw!r}")
+        return {}
+    known = known_parameters()
+    ranges = {}
+    for name, spec in raw.items():
+        if name not in known:
+            problems.append(f"{where}: unknown parameter {name!r}{suggest(str(name), known)}")
+            continue
+        parameter = known[name]
+        spec = {"distribution": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, Mapping):
+            problems.append(f"{where}: {name}: expected a distribution name or a mapping, "
+                            f"got {spec!r}")
+            continue
+        unknown = [k for k in spec if k not in ("distribution", "low", "high")]
+        if unknown:
+            problems.append(f"{where}: {name}: unknown key(s) {unknown}; allowed: distribution, "
+                            f"low, high")
+        distribution = spec.get("distribution", "log_uniform")
+        if distribution not in DISTRIBUTIONS:
+            problems.append(f"{where}: {name}: distribution {distribution!r} is not allowed; "
+                            f"allowed: {', '.join(DISTRIBUTIONS)}")
+            continue
+        low = check_value(f"{where}: low", name, spec.get("low", parameter.lower), problems)
+        high = check_value(f"{where}: high", name, spec.get("high", parameter.upper), problems)
+        if low is None or high is None:
+            continue
+        if not low < high:
+            problems.append(f"{where}: {name}: low {low} must be below high {high}")
+        elif distribution == "log_uniform" and low <= 0:
+            problems.append(f"{where}: {name}: log_uniform needs low > 0, got {low}; use "
+                            f"uniform or set low")
+        else:
+            ranges[str(name)] = (distribution, low, high)
+    return ranges
+
+
+def unit_samples(method: str, n: int, dimensions: int, seed: int) -> np.ndarray:
+    """``(n, dimensions)`` points in the unit cube (NumPy or scipy.stats.qmc, seeded)."""
+    if method == "random":
+        return np.random.default_rng(seed).random((n, dimensions))
+    from scipy.stats import qmc
+
+    sampler = (qmc.LatinHypercube(d=dimensions, seed=seed) if method == "latin_hypercube"
+               else qmc.Sobol(d=dimensions, scramble=True, seed=seed))
+    return sampler.random(n)
+
+
+def _sample(raw: Any, problems: list[str]) -> tuple[list[tuple[str, dict[str, float]]], int]:
+    where = "parameter_sweep.sample"
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: must be a mapping with keys {', '.join(SAMPLE_KEYS)}, got {raw!r}")
+        return [], 0
+    for key in [k for k in raw if k not in SAMPLE_KEYS]:
+        problems.append(f"{where}: unknown key {key!r}; allowed: {', '.join(SAMPLE_KEYS)}"
+                        f"{suggest(str(key), SAMPLE_KEYS)}")
+    n, seed, method = raw.get("n"), raw.get("seed", 0), raw.get("method", "random")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        problems.append(f"{where}.n: must be a positive integer, got {n!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        problems.append(f"{where}.seed: must be a non-negative integer, got {seed!r}")
+    if method not in METHODS:
+        problems.append(f"{where}.method: {method!r} is not allowed; allowed: {', '.join(METHODS)}")
+    elif method == "sobol" and isinstance(n, int) and n > 0 and n & (n - 1):
+        problems.append(f"{where}.n: sobol needs a power of 2 (its balance properties), got {n}; "
+                        f"use {1 << (n - 1).bit_length()} or another method")
+    ranges = _ranges(raw.get("parameters"), f"{where}.parameters", problems)
+    if any(p.startswith(where) for p in problems):
+        return [], 0
+    unit = unit_samples(method, n, len(ranges), seed)
+    columns = {}
+    for j, (name, (distribution, low, high)) in enumerate(ranges.items()):
+        if distribution == "uniform":
+            values = low + unit[:, j] * (high - low)
+        else:
+            values = np.exp(np.log(low) + unit[:, j] * (np.log(high) - np.log(low)))
+        columns[name] = np.clip(values, low, high)
+    width = len(str(n - 1))
+    sets = [(f"sample_{i:0{width}d}", {name: float(columns[name][i]) for name in ranges})
+            for i in range(n)]
+    return sets, seed
+
+
+def parameter_sets(block: Any) -> tuple[dict[str, dict[str, float]], int | None]:
+    """Named parameter overrides of a ``parameter_sweep`` block, and the sampling seed.
+
+    ``None`` (no block) gives one set, :data:`DEFAULT_SET`, with no overrides.
+    """
+    if block is None:
+        return {DEFAULT_SET: {}}, None
+    problems: list[str] = []
+    if not isinstance(block, Mapping) or not block:
+        raise ConditionError([f"parameter_sweep: must be a mapping with 'grid' and/or 'sample', "
+                              f"got {block!r}"])
+    for key in [k for k in block if k not in ("grid", "sample")]:
+        problems.append(f"parameter_sweep: unknown key {key!r}; allowed: grid, sample"
+                        f"{suggest(str(key), ('grid', 'sample'))}")
+    grid = _grid(block["grid"], problems) if "grid" in block else [("", {})]
+    samples, seed = _sample(block["sample"], problems) if "sample" in block else ([("", {})], None)
+    overlap = set(grid[0][1]) & set(samples[0][1]) if grid and samples else set()
+    if overlap:
+        problems.append(f"parameter_sweep: {sorted(overlap)} appear in both grid and sample")
+    if problems:
+        raise ConditionError(problems)
+    sets = {}
+    for (grid_name, grid_values), (sample_name, sample_values) in itertools.product(grid, samples):
+        name = "|".join(n for n in (grid_name, sample_name) if n)
+        sets[name] = {**grid_values, **sample_values}
+    return sets, seed

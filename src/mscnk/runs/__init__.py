@@ -1,0 +1,8 @@
+"""Experiments at scale: chunked, batched runs into a results store, here or on dask."""
+
+from mscnk.runs._execute import Dask, InProcess
+from mscnk.runs._runner import RunInterrupted, RunSummary, default_chunk_size, run_sweep
+from mscnk.runs._table import PARAMETER_PREFIX, run_schema
+
+__all__ = ["PARAMETER_PREFIX", "Dask", "InProcess", "RunInterrupted", "RunSummary",
+           "default_chunk_size", "run_schema", "run_sweep"]

@@ -1,0 +1,56 @@
+"""The columns of a run: job keys, status, resolved condition fields, readouts, parameters.
+
+The schema is fixed when a run is planned (from the condition schema and the parameters the
+run changes), so every chunk file has the same columns and types whatever it holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pyarrow as pa
+
+from mscnk._keys import READOUT_NAMES
+from mscnk.engine import SolverError
+from mscnk.experiment import flatten
+from mscnk.experiment._jobs import Job, field_types
+from mscnk.experiment._simulate import Result
+
+KEY_COLUMNS = ("job", "condition", "parameter_set", "status", "error")
+PARAMETER_PREFIX = "param."
+_ARROW = {float: pa.float64(), bool: pa.bool_(), str: pa.string()}
+
+
+def changed_parameters(jobs: Sequence[Job]) -> list[str]:
+    """Parameters that any job sets away from the defaults (sorted)."""
+    return sorted({name for job in jobs for name in job.params})
+
+
+def run_schema(parameters: Sequence[str]) -> pa.Schema:
+    """Columns of every chunk: keys, condition fields, readouts, ``param.<name>`` values."""
+    fields = [pa.field("job", pa.int64()), pa.field("condition", pa.string()),
+              pa.field("parameter_set", pa.string()), pa.field("status", pa.string()),
+              pa.field("error", pa.string())]
+    fields += [pa.field(path, _ARROW[kind]) for path, kind in field_types().items()]
+    fields += [pa.field(name, pa.float64()) for name in READOUT_NAMES]
+    fields += [pa.field(PARAMETER_PREFIX + name, pa.float64()) for name in parameters]
+    return pa.schema(fields)
+
+
+def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
+                schema: pa.Schema, defaults: dict[str, float]) -> pa.Table:
+    """One row per job (status ``ok`` or ``failed`` with the solver's message)."""
+    parameters = [n[len(PARAMETER_PREFIX):] for n in schema.names if n.startswith(PARAMETER_PREFIX)]
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for job, outcome in zip(jobs, outcomes, strict=True):
+        failed = isinstance(outcome, SolverError)
+        row: dict[str, Any] = {
+            "job": job.index, "condition": job.condition_name,
+            "parameter_set": job.parameter_set, "status": "failed" if failed else "ok",
+            "error": str(outcome) if failed else None, **flatten(job.condition)}
+        readouts = {} if failed else outcome.readouts
+        row.update({name: readouts.get(name, float("nan")) for name in READOUT_NAMES})
+        row.update({PARAMETER_PREFIX + n: job.params.get(n, defaults[n]) for n in parameters})
+        for name in schema.names:
+            columns[name].append(row[name])
+    return pa.table(columns, schema=schema)

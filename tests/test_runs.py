@@ -1,0 +1,153 @@
+"""Runs into a results store: every job once, resume after an interruption, failures kept."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+from mscnk._keys import READOUT_NAMES
+from mscnk.engine import BatchEngine
+from mscnk.experiment import load_conditions, run_conditions
+from mscnk.runs import RunInterrupted, run_sweep
+from mscnk.store import RunStore, StoreError
+
+SWEEP = {"base": {"assay": "cytotoxicity"},
+         "conditions": {"il2": {}, "resting": {"nk": {"activation": {"il2_u_ml": 0},
+                                                      "preactivation_h": 0}}},
+         "sweep": {"ratio": [1, 3, 10], "culture": ["contact", "transwell"]}}
+
+
+def _rows(path):
+    return RunStore.open(path).read()
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "complete"
+    summary = run_sweep(SWEEP, out, workers=1, chunk_size=5)
+    return summary, out
+
+
+def test_every_job_is_written_exactly_once(complete):
+    summary, out = complete
+    frame = _rows(out)
+    assert summary.jobs == summary.ok == 12 and summary.failed == 0 and summary.chunks == 3
+    assert frame["job"].tolist() == list(range(12))
+    assert frame["condition"].is_unique
+    assert set(READOUT_NAMES) <= set(frame.columns)
+    assert (out / "results.csv").is_file()
+    csv = pd.read_csv(out / "results.csv")
+    assert csv["condition"].tolist() == frame["condition"].tolist()
+
+
+def test_store_rows_equal_run_conditions(complete):
+    _, out = complete
+    frame = _rows(out).set_index("condition")
+    table = run_conditions(load_conditions(SWEEP))
+    pd.testing.assert_frame_equal(frame.loc[table.index, list(READOUT_NAMES)],
+                                  table[list(READOUT_NAMES)], check_exact=True)
+    assert frame.loc["resting[ratio=10,culture=transwell]", "culture"] == "transwell"
+    assert frame.loc["resting[ratio=10,culture=transwell]", "nk.cells"] == 200000
+
+
+def test_metadata_keeps_provenance(complete):
+    _, out = complete
+    meta = json.loads((out / "run.json").read_text())
+    for key in ("mscnk_version", "model_hash", "parameter_set_hash", "plan_hash", "seed",
+                "started", "ended", "command", "experiment", "chunk_size"):
+        assert key in meta, key
+    assert meta["status"] == "complete" and meta["jobs"] == 12
+    assert meta["experiment"]["sweep"] == SWEEP["sweep"]
+    assert meta["sessions"][-1]["chunks_after"] == 3
+
+
+def test_interrupted_run_resumes_to_the_same_rows(complete, tmp_path):
+    _, reference = complete
+    out = tmp_path / "run"
+
+    def stop_after_two(index):
+        if len(RunStore.open(out).finished()) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as caught:
+        run_sweep(SWEEP, out, workers=1, chunk_size=5, on_chunk=stop_after_two)
+    assert caught.value.done == 2 and caught.value.total == 3
+    assert RunStore.open(out).metadata()["status"] == "interrupted"
+    assert len(_rows(out)) == 10
+    with pytest.raises(StoreError, match="unfinished run .2 of 3 chunks.*--resume"):
+        run_sweep(SWEEP, out, workers=1)
+    summary = run_sweep(SWEEP, out, workers=1, resume=True)
+    assert summary.chunks_run == 1 and summary.chunks_skipped == 2
+    pd.testing.assert_frame_equal(_rows(out), _rows(reference), check_exact=True)
+    again = run_sweep(SWEEP, out, workers=1, resume=True)
+    assert again.chunks_run == 0 and again.ok == 12
+
+
+def test_resume_refuses_a_changed_experiment(complete, tmp_path):
+    _, out = complete
+    changed = {**SWEEP, "sweep": {"ratio": [1, 3]}}
+    with pytest.raises(StoreError, match="experiment or parameters changed"):
+        run_sweep(changed, out, workers=1, resume=True)
+    with pytest.raises(StoreError, match="no run to resume"):
+        run_sweep(SWEEP, tmp_path / "empty", workers=1, resume=True)
+
+
+def test_failed_conditions_are_recorded_and_the_rest_go_on(tmp_path):
+    sweep = {"nk": {"preactivation_h": 0}, "sweep": {"duration_h": [4, 720]}}
+    # a 720 h co-culture needs more than 70 steps, a 4 h one far fewer
+    summary = run_sweep(sweep, tmp_path / "run", workers=1, engine=BatchEngine(max_steps=70))
+    frame = _rows(tmp_path / "run").set_index("condition")
+    assert summary.failed == 1 and summary.ok == 1
+    assert frame.loc["duration_h=4", "status"] == "ok"
+    assert frame.loc["duration_h=720", "status"] == "failed"
+    assert "too many steps" in frame.loc["duration_h=720", "error"]
+    assert np.isnan(frame.loc["duration_h=720", "msc_lysis_pct"])
+    assert list(summary.errors.values()) == [1]
+
+
+def test_parameter_sweep_rows_carry_their_parameter_values(tmp_path):
+    k = "k_nkg2d_engagement"
+    document = {"assay": "cytotoxicity", "ratio": 10,
+                "parameter_sweep": {"sample": {"n": 4, "seed": 1,
+                                               "parameters": {"p_granule_kill": "uniform"}}}}
+    summary = run_sweep(document, tmp_path / "run", workers=1, params={"k_decay_ifng": 0.02})
+    frame = _rows(tmp_path / "run")
+    assert summary.ok == 4 and k not in frame.columns
+    assert frame["parameter_set"].tolist() == [f"sample_{i}" for i in range(4)]
+    assert (frame["param.k_decay_ifng"] == 0.02).all()
+    assert frame["param.p_granule_kill"].nunique() == 4
+    # more granule killing, more MSC lysis: the sampled value reaches the engine
+    ordered = frame.sort_values("param.p_granule_kill")
+    assert ordered["msc_lysis_pct"].is_monotonic_increasing
+    assert RunStore.open(tmp_path / "run").metadata()["seed"] == 1
+
+
+def test_cli_run_prints_a_summary_and_resumes(tmp_path):
+    source = tmp_path / "sweep.yaml"
+    source.write_text("assay: cytotoxicity\nsweep: {ratio: [1, 2, 4, 8]}\n")
+    out = tmp_path / "out"
+    result = run_cli(["run", source, "--out", out, "--workers", "1", "--chunk-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "4 condition(s), 4 ok, 0 failed; 2 chunk(s)" in result.flat
+    assert "conditions/s" in result.flat
+    resumed = run_cli(["run", source, "--out", out, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "2 from an earlier session" in resumed.flat
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["--resume"], ["no run to resume"]),
+    (["--workers", "0"], ["--workers", "greater than or equal to 1"]),
+    (["--chunk-size", "0"], ["--chunk-size"]),
+])
+def test_cli_run_rejects_bad_options(tmp_path, args, needles):
+    source = tmp_path / "c.yaml"
+    source.write_text("ratio: 2\n")
+    result = run_cli(["run", source, "--out", tmp_path / "out", *args])
+    assert result.exit_code == 2, result.output
+    assert all(n in result.flat for n in needles), result.output
+    assert not (tmp_path / "out" / "results.csv").exists()
