@@ -105,3 +105,13 @@ def test_experiment_jobs_put_every_condition_under_every_set():
 def test_known_parameters_have_bounds_around_defaults():
     for parameter in known_parameters().values():
         assert parameter.lower <= parameter.value <= parameter.upper
+
+
+def test_example_files_load_with_their_stated_sizes():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "examples"
+    sizes = {path.name: len(load_experiment(path).jobs()) for path in folder.glob("*.yaml")}
+    assert sizes["large_sweep.yaml"] == 20_000
+    assert sizes["parameter_samples.yaml"] == 5 * 64
+

@@ -1,5 +1,8 @@
 """The columns of a run: job keys, status, resolved condition fields, readouts, parameters.
 
+``condition`` is the full name (``il2[ratio=3]``), ``named_condition`` the name the
+experiment gave it (``il2``), handy as a hue or facet.
+
 The schema is fixed when a run is planned (from the condition schema and the parameters the
 run changes), so every chunk file has the same columns and types whatever it holds.
 """
@@ -16,9 +19,17 @@ from mscnk.experiment import flatten
 from mscnk.experiment._jobs import Job, field_types
 from mscnk.experiment._simulate import Result
 
-KEY_COLUMNS = ("job", "condition", "parameter_set", "status", "error")
+KEY_COLUMNS = ("job", "condition", "named_condition", "parameter_set", "status", "error")
 PARAMETER_PREFIX = "param."
 _ARROW = {float: pa.float64(), bool: pa.bool_(), str: pa.string()}
+
+
+def named_condition(name: str) -> str | None:
+    """The experiment's own name of a condition before a sweep tagged it: ``il2[ratio=3]``
+    -> ``il2``; ``None`` for conditions of a bare sweep (``ratio=3``)."""
+    if "[" in name and name.endswith("]"):
+        return name[:name.index("[")]
+    return None if "=" in name else name
 
 
 def changed_parameters(jobs: Sequence[Job]) -> list[str]:
@@ -29,8 +40,8 @@ def changed_parameters(jobs: Sequence[Job]) -> list[str]:
 def run_schema(parameters: Sequence[str]) -> pa.Schema:
     """Columns of every chunk: keys, condition fields, readouts, ``param.<name>`` values."""
     fields = [pa.field("job", pa.int64()), pa.field("condition", pa.string()),
-              pa.field("parameter_set", pa.string()), pa.field("status", pa.string()),
-              pa.field("error", pa.string())]
+              pa.field("named_condition", pa.string()), pa.field("parameter_set", pa.string()),
+              pa.field("status", pa.string()), pa.field("error", pa.string())]
     fields += [pa.field(path, _ARROW[kind]) for path, kind in field_types().items()]
     fields += [pa.field(name, pa.float64()) for name in READOUT_NAMES]
     fields += [pa.field(PARAMETER_PREFIX + name, pa.float64()) for name in parameters]
@@ -46,6 +57,7 @@ def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
         failed = isinstance(outcome, SolverError)
         row: dict[str, Any] = {
             "job": job.index, "condition": job.condition_name,
+            "named_condition": named_condition(job.condition_name),
             "parameter_set": job.parameter_set, "status": "failed" if failed else "ok",
             "error": str(outcome) if failed else None, **flatten(job.condition)}
         readouts = {} if failed else outcome.readouts

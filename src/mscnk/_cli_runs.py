@@ -1,0 +1,363 @@
+"""``mscnk run``, ``mscnk results`` and ``mscnk plot``: experiments at scale and their stores."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mscnk._cli_common import Format, fail, load_params, print_readout_table, errors
+
+
+def run(
+    file: Path = typer.Argument(..., help="condition, sweep or experiment file (YAML/JSON)"),
+    out: Path = typer.Option(Path("results"), "--out", help="run folder (results store)"),
+    format: Format = typer.Option(Format.table, "--format", help="what to print"),
+    params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                          help="local worker processes (default: all cores)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="dask.distributed scheduler address"),
+    resume: bool = typer.Option(False, "--resume", help="finish the unfinished run in --out"),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="replace an unfinished run in --out"),
+    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1,
+                                             help="conditions per chunk (default: chosen)"),
+) -> None:
+    """Simulate every condition of FILE into a results store in --out; print the readouts."""
+    from mscnk.experiment import ConditionError
+    from mscnk.experiment._jobs import load_experiment
+    from mscnk.runs import RunInterrupted
+    from mscnk.store import StoreError
+
+    try:
+        experiment = load_experiment(file)
+    except ConditionError as error:
+        fail(error.problems)
+    values = load_params(params)
+    command = "mscnk " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    try:
+        summary = _run_with_progress(experiment, out, params=values, workers=workers,
+                                     scheduler=scheduler, resume=resume, overwrite=overwrite,
+                                     chunk_size=chunk_size, command=command)
+    except StoreError as error:
+        fail([str(error)])
+    except RunInterrupted as stop:
+        errors.print(f"[yellow]interrupted:[/] {stop.done} of {stop.total} chunks are in "
+                     f"{stop.path}/; finish with: mscnk run {file} --out {stop.path} --resume",
+                     highlight=False)
+        raise typer.Exit(130) from None
+    _print_run(summary, format)
+
+
+def _run_with_progress(experiment, out: Path, **options):
+    """``run_sweep`` under a rich progress bar (conditions, conditions/s, ETA)."""
+    import signal
+
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    from mscnk.runs import run_sweep
+
+    def stop(signum, frame):  # SIGTERM stops like Ctrl-C: finished chunks stay
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=errors, transient=True) as bar:
+            task = bar.add_task("conditions", total=None, rate="")
+            clock: dict[str, float] = {}
+
+            def progress(done: int, total: int) -> None:
+                import time
+
+                now = time.perf_counter()
+                clock.setdefault("start", now)
+                clock.setdefault("first", done)
+                elapsed = now - clock["start"]
+                rate = (done - clock["first"]) / elapsed if elapsed > 0 else 0.0
+                bar.update(task, completed=done, total=total,
+                           rate=f"{rate:,.0f} conditions/s" if rate else "")
+
+            return run_sweep(experiment, out, progress=progress, **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_run(summary, format: Format) -> None:
+    """The rows (csv, json, or a table for small runs), then a one-screen summary."""
+    from mscnk.store import RunStore
+
+    frame = RunStore.open(summary.path).read()
+    labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
+              else frame["condition"] + " @ " + frame["parameter_set"])
+    if format is Format.csv:
+        sys.stdout.write(frame.set_index("condition").to_csv())
+    elif format is Format.json:
+        records = json.loads(frame.to_json(orient="records"))
+        sys.stdout.write(json.dumps(records, indent=2) + "\n")
+    elif len(frame) <= TABLE_ROWS:
+        print_readout_table(frame.set_axis(labels.to_list()))
+    rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
+    earlier = f", {summary.chunks_skipped} from an earlier session" if summary.chunks_skipped else ""
+    lines = [f"{summary.jobs} condition(s), {summary.ok} ok, {summary.failed} failed; "
+             f"{summary.chunks} chunk(s){earlier}",
+             f"{summary.wall_s:.1f} s on {summary.executor}, {rate:,.0f} conditions/s",
+             f"results in {summary.path}/ (chunks/*.parquet, results.csv, run.json); "
+             f"summary: mscnk results {summary.path}"]
+    for message, count in summary.errors.items():
+        lines.append(f"  failed x{count}: {message}")
+    if format is Format.table and len(frame) > TABLE_ROWS:
+        lines.append(f"({len(frame)} rows: not printed; use --format csv or mscnk results)")
+    for line in lines:
+        errors.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+#: Runs with more rows than this print only the summary in table format.
+TABLE_ROWS = 24
+
+
+def _store_or_fail(path: Path):
+    from mscnk.store import RunStore, StoreError
+
+    try:
+        return RunStore.open(path)
+    except StoreError as error:
+        fail([str(error)])
+
+
+def _rows_or_fail(path: Path, where: Optional[str]):
+    from mscnk.store import StoreError, load
+
+    _store_or_fail(path)
+    try:
+        frame = load(path, where)
+    except StoreError as error:
+        fail([str(error)])
+    if frame.empty:
+        fail([f"no rows in {path}" + (f" match --where {where!r}" if where else "")])
+    return frame
+
+
+def results(
+    path: Path = typer.Argument(..., help="a run folder (mscnk run --out)"),
+    query: Optional[str] = typer.Option(None, "--query", help="SQL: a WHERE clause, or a "
+                                        "whole SELECT over the table 'results'"),
+    columns: Optional[str] = typer.Option(None, "--columns",
+                                          help="comma-separated columns to show"),
+    format: Format = typer.Option(Format.table, "--format", help="how to print query rows"),
+    limit: int = typer.Option(40, "--limit", min=1, help="rows shown in table format"),
+) -> None:
+    """Summarise a run (provenance, progress, swept inputs, readout ranges), or query it."""
+    if query is None:
+        _store_or_fail(path)
+        _print_description(path)
+        return
+    from mscnk.store import StoreError
+    from mscnk.store import query as run_query
+
+    _store_or_fail(path)
+    try:
+        frame = run_query(path, query)
+    except StoreError as error:
+        fail([str(error)])
+    if columns:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            from mscnk.experiment._errors import suggest
+
+            fail([f"--columns: unknown column {c!r}{suggest(c, frame.columns)}" for c in unknown])
+        frame = frame[wanted]
+    elif not query.lstrip().lower().startswith(("select", "with")):
+        frame = frame[_default_columns(frame)]
+    if format is Format.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    elif format is Format.json:
+        sys.stdout.write(json.dumps(json.loads(frame.to_json(orient="records")), indent=2) + "\n")
+    else:
+        _print_frame(frame, limit)
+    errors.print(f"{len(frame)} row(s)", highlight=False)
+
+
+#: Readouts a filter query shows when --columns is not given (the first that vary).
+QUERY_READOUTS = 4
+
+
+def _default_columns(frame) -> list[str]:
+    """The condition (its name carries the swept values), status, and a few readouts that
+    vary in ``frame``; the rest is one ``--columns`` away."""
+    from mscnk._keys import READOUT_NAMES
+
+    changing = [r for r in READOUT_NAMES if r in frame.columns and frame[r].nunique() > 1]
+    keys = ["condition", *(["parameter_set"] if frame["parameter_set"].nunique() > 1 else []),
+            "status"]
+    return [*keys, *(changing or list(READOUT_NAMES))[:QUERY_READOUTS]]
+
+
+def _print_frame(frame, limit: int) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from mscnk._cli_common import console
+
+    table = Table(show_header=True, header_style="bold")
+    for column in frame.columns:
+        table.add_column(escape(str(column)), overflow="fold")
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else escape(str(v)) for v in row])
+    console.print(table)
+    if len(frame) > limit:
+        errors.print(f"(first {limit} of {len(frame)} rows; --limit or --format csv for more)",
+                     highlight=False)
+
+
+def _print_description(path: Path) -> None:
+    from rich.table import Table
+
+    from mscnk._cli_common import console
+    from mscnk.runs import describe
+    from mscnk.runs._summary import shorten
+
+    d = describe(path)
+    meta = d.metadata
+    console.rule(f"[bold]run {path}[/]: {meta.get('status')}")
+    lines = [
+        f"{meta.get('jobs')} conditions ({meta.get('conditions')} conditions x "
+        f"{meta.get('parameter_sets')} parameter set(s)) in {meta.get('chunks')} chunks of "
+        f"{meta.get('chunk_size')}; {d.finished_chunks} chunks finished",
+        f"{d.rows} rows: {d.ok} ok, {d.failed} failed"
+        + ("" if d.complete else f"; {meta.get('jobs', 0) - d.rows} not run yet "
+           f"(mscnk run FILE --out {path} --resume)"),
+        f"mscnk {meta.get('mscnk_version')}, model {meta.get('model_hash')}, parameters "
+        f"{meta.get('parameter_set_hash')}, plan {meta.get('plan_hash')}, seed {meta.get('seed')}",
+        f"started {meta.get('started')}, ended {meta.get('ended') or '-'}; "
+        f"{len(meta.get('sessions', []))} session(s)",
+        f"command: {meta.get('command') or '-'}",
+    ]
+    for session in meta.get("sessions", []):
+        lines.append(f"  session {session.get('started')}: {session.get('executor')}, chunks "
+                     f"{session.get('chunks_before')} -> {session.get('chunks_after', '?')}, "
+                     f"{session.get('status', 'running or killed')}")
+    if meta.get("changed_parameters"):
+        lines.append("parameters changed from defaults: " + ", ".join(meta["changed_parameters"]))
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if d.varied:
+        console.print("[bold]inputs that vary[/]")
+        for column, values in d.varied.items():
+            console.print(f"  {column}: {shorten(values)}", markup=False, highlight=False)
+    for message, count in d.errors.items():
+        console.print(f"  failed x{count}: {message}", markup=False, highlight=False)
+    varying = d.readouts[d.readouts["max"] > d.readouts["min"]] if not d.readouts.empty else d.readouts
+    if not varying.empty:
+        table = Table("readout", "unit", "min", "median", "max", "missing",
+                      title="readouts that vary, over the ok rows", header_style="bold")
+        for name, row in varying.head(SUMMARY_READOUTS).iterrows():
+            table.add_row(name, row["unit"], f"{row['min']:.4g}", f"{row['median']:.4g}",
+                          f"{row['max']:.4g}", str(row["missing"]))
+        console.print(table)
+        if len(varying) > SUMMARY_READOUTS:
+            console.print(f"({len(varying) - SUMMARY_READOUTS} more readouts vary: "
+                          f"mscnk results {path} --query \"SELECT ... FROM results\")",
+                          markup=False, highlight=False)
+    console.print(f"load in pandas: pd.read_parquet({str(path / 'chunks')!r})", markup=False,
+                  highlight=False)
+
+
+#: Readouts listed in a run's summary (the first that vary, in contract order).
+SUMMARY_READOUTS = 12
+
+
+def _check_columns(frame, checks: list[tuple[str, Optional[str], str]]) -> None:
+    """Every named column exists and is of the kind asked for (input or readout)."""
+    from mscnk._keys import READOUT_NAMES
+    from mscnk.experiment._errors import suggest
+    from mscnk.runs._summary import varied_columns
+
+    varied = varied_columns(frame)
+    inputs = [c for c in frame.columns if c not in READOUT_NAMES]
+    problems = []
+    for option, name, kind in checks:
+        if name is None:
+            continue
+        allowed = READOUT_NAMES if kind == "readout" else inputs
+        article = "a" if kind == "readout" else "an"
+        if name not in allowed:
+            hint = (f"; readouts: {', '.join(READOUT_NAMES)}" if kind == "readout"
+                    else f"; inputs that vary in this run: {', '.join(varied) or 'none'}")
+            problems.append(f"{option}: {name!r} is not {article} {kind} column{suggest(name, allowed)}"
+                            f"{hint}")
+        elif kind == "input" and frame[name].nunique(dropna=False) < 2 and option != "--facet":
+            problems.append(f"{option}: {name!r} takes one value in these rows; inputs that "
+                            f"vary: {', '.join(varied) or 'none'}")
+    if problems:
+        fail(problems)
+
+
+def plot(
+    path: Path = typer.Argument(..., help="a run folder (mscnk run --out)"),
+    x: Optional[str] = typer.Option(None, "--x", help="input on the x axis (a swept field)"),
+    y: Optional[str] = typer.Option(None, "--y", help="readout (curves) or input (heatmap)"),
+    z: Optional[str] = typer.Option(None, "--z", help="readout coloured in a heatmap"),
+    hue: Optional[str] = typer.Option(None, "--hue", help="input: one line per value"),
+    facet: Optional[str] = typer.Option(None, "--facet", help="input: one panel per value"),
+    where: Optional[str] = typer.Option(None, "--where", help="SQL WHERE clause on the rows"),
+    time_course: bool = typer.Option(False, "--time-course",
+                                     help="simulate chosen rows again and draw trajectories"),
+    species: list[str] = typer.Option(["msc", "nk"], "--species",
+                                      help="time-course quantities (model species, or nk)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="figure path without suffix "
+                                       "(default: PATH/figures/<name>)"),
+) -> None:
+    """Dose-response curves (--x --y [--hue] [--facet]), a heatmap (--x --y --z) or time
+    courses (--time-course [--where]) from a run; writes PNG and SVG."""
+    from mscnk.plots import save_figure, sweep_figure
+
+    frame = _rows_or_fail(path, where)
+    if time_course:
+        figure, name = _time_course_figure(path, frame, species)
+    else:
+        if x is None or y is None:
+            fail(["--x and --y are required (or --time-course)"])
+        heat = z is not None
+        _check_columns(frame, [("--x", x, "input"), ("--y", y, "input" if heat else "readout"),
+                               ("--z", z, "readout"), ("--hue", hue, "input"),
+                               ("--facet", facet, "input")])
+        if heat and hue:
+            fail(["--hue does not apply to a heatmap (--z); use --facet"])
+        figure = sweep_figure(frame, x, y, hue=hue, facet=facet, z=z)
+        name = f"heatmap_{z}_by_{x}_{y}" if heat else f"{y}_by_{x}" + (f"_{hue}" if hue else "")
+        name += f"_per_{facet}" if facet else ""
+    stem = out if out is not None else path / "figures" / name.replace(".", "-")
+    for written in save_figure(figure, stem):
+        errors.print(f"wrote {written}", highlight=False)
+
+
+def _time_course_figure(path: Path, frame, species: list[str]):
+    from mscnk.plots import time_course_figure
+    from mscnk.plots._figures import MOST_TIME_COURSES
+    from mscnk.runs import replay
+
+    if len(frame) > MOST_TIME_COURSES:
+        fail([f"--time-course: {len(frame)} rows selected, at most {MOST_TIME_COURSES}; narrow "
+              f"them with --where (e.g. --where \"job < 4\")"])
+    courses = []
+    for job, result in replay(path, frame["job"].tolist()):
+        table = result.timecourse.copy()
+        table["nk"] = table["nk_bright"] + table["nk_dim"]
+        courses.append((job.condition_name, table))
+    unknown = [s for s in species if s not in courses[0][1].columns]
+    if unknown:
+        from mscnk.experiment._errors import suggest
+
+        fail([f"--species: {s!r} is not a model species{suggest(s, courses[0][1].columns)}"
+              for s in unknown])
+    name = "time_course_" + "_".join(species)
+    return time_course_figure(courses, species), name
