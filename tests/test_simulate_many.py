@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from mscnk.engine import ScipyEngine, SolverError
-from mscnk.experiment import Condition, Simulator, run_conditions
+from mscnk.experiment import Condition, Simulator, _batching, run_conditions
+from mscnk.experiment._simulate import simulate_pairs
 
 CONDITIONS = [
     {},
@@ -66,3 +67,103 @@ def test_run_conditions_rows_follow_the_input_order():
     assert (table["status"] == "ok").all()
     lysis = table["msc_lysis_pct"].to_numpy()
     assert (np.diff(lysis) > 0).all()  # more NK per MSC, more lysis
+
+
+# -- pre-phases and K562 re-tests batched across conditions and parameter sets -----------
+
+PRE_PHASED = [
+    {"msc": {"ifng_pretreatment_ng_ml": 10, "source": "umbilical_cord"}, "ratio": 3},
+    {"msc": {"ifng_pretreatment_ng_ml": 10, "source": "umbilical_cord"}, "ratio": 3},  # twice
+    {"msc": {"tlr3_priming": True, "pretreatment_h": 24}, "nk": {"preactivation_h": 24}},
+    {"msc": {"ifng_pretreatment_ng_ml": 50, "pretreatment_h": 0}, "culture": "transwell"},
+    {"nk": {"preactivation_h": 0, "car": True}, "tumor": {"cells": 10000}, "duration_h": 24},
+    {"msc": {"cells": 0}, "nk": {"cells": 50000}, "medium": {"tryptophan_uM": 5.0}},
+    {"nk": {"cells": 0}, "msc": {"ifng_pretreatment_ng_ml": 100}},
+]
+
+
+def assert_same_result(together, alone) -> None:
+    assert not isinstance(together, SolverError), together
+    assert together.readouts.keys() == alone.readouts.keys()
+    np.testing.assert_array_equal(list(together.readouts.values()), list(alone.readouts.values()))
+    assert together.timecourse.equals(alone.timecourse)
+    assert together.controls.keys() == alone.controls.keys()
+    for label, frame in alone.controls.items():
+        assert together.controls[label].equals(frame), label
+
+
+def test_pairs_with_pre_phases_and_several_parameter_sets_equal_one_at_a_time(simulator):
+    """Pre-treated MSCs, pre-activated NK cells and K562 re-tests of three parameter sets
+    in one call; each equal to its simulator run one condition at a time."""
+    simulators = [simulator, Simulator({"cd56bright_fraction_resting": 0.2}),
+                  Simulator({"k_decay_ifng": 0.05, "ec50_il2": 20.0})]
+    pairs = [(simulators[i % 3], c) for i, c in enumerate(PRE_PHASED + PRE_PHASED[:2])]
+    together = simulate_pairs(pairs)
+    assert len(together) == len(pairs)
+    for (each, condition), result in zip(pairs, together):
+        assert_same_result(result, each.simulate(condition))
+
+
+def test_a_failing_pre_phase_or_k562_re_test_is_that_conditions_value(simulator, monkeypatch):
+    """A pre-treatment and a K562 re-test that fail in their batches fail their own
+    conditions only (CAR NK: the only re-test with the ``car`` input on)."""
+    model = simulator.model
+    ifng, car = model.species.index("ifng"), model.inputs.index("car")
+    real = _batching.solve_phases
+
+    def failing(phase) -> bool:
+        return ((phase.name == "pretreatment" and phase.state[ifng] == 77.0)
+                or (phase.name == "k562_assay" and phase.inputs[car] == 1.0))
+
+    def solve_phases(engine, model, phases, params):
+        solved = real(engine, model, phases, params)
+        return [SolverError(f"phase {p.name!r}: forced") if failing(p) else s
+                for p, s in zip(phases, solved)]
+
+    monkeypatch.setattr(_batching, "solve_phases", solve_phases)
+    conditions = [{}, {"msc": {"ifng_pretreatment_ng_ml": 77}}, {"nk": {"car": True}}, {}]
+    outcomes = simulator.simulate_many(conditions, timecourse_samples=5)
+    assert "'pretreatment': forced" in str(outcomes[1])
+    assert "'k562_assay': forced" in str(outcomes[2])
+    alone = simulator.simulate({}, timecourse_samples=5)
+    for outcome in (outcomes[0], outcomes[3]):
+        assert_same_result(outcome, alone)
+
+
+def test_references_failing_in_a_batch_are_run_again_one_at_a_time(simulator, monkeypatch):
+    """Reference wells and K562 grown alone that fail in a batch are left to ``assemble``,
+    which runs them again on their own (as one condition at a time would)."""
+    fresh = Simulator()
+    references = {_batching.phase_key(fresh._reference_phase(key), fresh.params)
+                  for key in (("licensed", "bone_marrow"), ("licensed", "adipose"), "il2")}
+    real = _batching.solve_phases
+
+    def solve_phases(engine, model, phases, params):
+        solved = real(engine, model, phases, params)
+        return [SolverError(f"phase {p.name!r}: forced")
+                if p.name == "k562_alone" or _batching.phase_key(p, row) in references else s
+                for p, row, s in zip(phases, params, solved)]
+
+    monkeypatch.setattr(_batching, "solve_phases", solve_phases)
+    conditions = [{"ratio": 2}, {"msc": {"source": "adipose"}, "ratio": 2}]  # not the IL-2 well
+    for condition, outcome in zip(conditions, fresh.simulate_many(conditions)):
+        assert_same_result(outcome, simulator.simulate(condition))
+
+
+def test_batched_pre_phases_equal_pre_phases_solved_alone_on_default_times(simulator):
+    """Pre-phases carry the engine's default sample times, so solving them in a batch
+    gives exactly what solving each alone without sample times gives."""
+    from dataclasses import replace
+
+    from mscnk.engine import solve_phases
+
+    protocol = simulator.protocol
+    condition = Condition.model_validate(
+        {"msc": {"ifng_pretreatment_ng_ml": 10}, "nk": {"preactivation_h": 48}}).resolved()
+    phases = protocol.pre_phases(condition)
+    assert [p.name for p in phases] == ["pretreatment", "preactivation"]
+    together = solve_phases(protocol.engine, simulator.model, phases, simulator.params)
+    for phase, solution in zip(phases, together):
+        alone = protocol.engine.solve(simulator.model, replace(phase, times=None), simulator.params)
+        np.testing.assert_array_equal(solution.time_h, alone.time_h)
+        np.testing.assert_array_equal(solution.states, alone.states)

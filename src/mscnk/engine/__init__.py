@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from mscnk.engine._batch import STATUS_MESSAGES, BatchEngine, BatchSolution, cores, solve_phases
-from mscnk.engine._scipy import Phase, PhaseSolution, ScipyEngine, SolverError
+from mscnk.engine._scipy import Phase, PhaseSolution, ScipyEngine, SolverError, sample_times
 from mscnk.model._compile import CompiledModel
 
 
@@ -23,4 +23,4 @@ class Engine(Protocol):
 
 
 __all__ = ["STATUS_MESSAGES", "BatchEngine", "BatchSolution", "Engine", "Phase", "PhaseSolution",
-           "ScipyEngine", "SolverError", "cores", "solve_phases"]
+           "ScipyEngine", "SolverError", "cores", "sample_times", "solve_phases"]

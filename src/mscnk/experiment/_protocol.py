@@ -8,12 +8,13 @@ reference wells for relative readouts use the same machinery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 
 from mscnk.catalog import msc_sources, tumor_lines
-from mscnk.engine import Engine, Phase, PhaseSolution
+from mscnk.engine import Engine, Phase, PhaseSolution, sample_times
 from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel
 from mscnk.model.inputs import MSC_TRAITS, TUMOR_TRAITS
@@ -49,10 +50,22 @@ class Protocol:
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
         self._k562_alone: dict[float, float] = {}  # K562 grown alone 4 h, by medium
+        self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
 
     # -- inputs ----------------------------------------------------------------------
     def _blank_inputs(self, condition: Condition) -> np.ndarray:
-        """Inputs every phase shares: the MSC source, knockdowns, exosome and tumor traits."""
+        """Inputs every phase shares: the MSC source, knockdowns, exosome and tumor traits.
+
+        Kept by the fields they come from (every well builds several phases; the catalogs
+        are fixed), and returned as a copy to fill in.
+        """
+        key = (condition.msc.source, condition.msc.knockdown, condition.exosomes.source,
+               condition.tumor.line, condition.nk.car)
+        if key not in self._blanks:
+            self._blanks[key] = self._make_blank_inputs(condition)
+        return self._blanks[key].copy()
+
+    def _make_blank_inputs(self, condition: Condition) -> np.ndarray:
         u = self.model.default_inputs().copy()
         source = msc_sources()[condition.msc.source]["values"]
         self._set(u, msc_doubling_time_h=source["doubling_time_h"])
@@ -93,8 +106,11 @@ class Protocol:
     def _run(self, phase: Phase) -> PhaseSolution:
         return self.engine.solve(self.model, phase, self.params)
 
-    # -- phases ----------------------------------------------------------------------
-    def pretreatment(self, condition: Condition) -> PhaseSolution | None:
+    # -- pre-phases ------------------------------------------------------------------
+    # Builders return unsolved phases so that many wells can go to the engine together
+    # (``simulate_pairs``); the solving methods below are thin wrappers for one well.
+    def pretreatment_phase(self, condition: Condition) -> Phase | None:
+        """The MSC pre-treatment of a resolved condition, unsolved; None if it has none."""
         msc = condition.msc
         if not (msc.ifng_pretreatment_ng_ml > 0 or msc.tlr3_priming or msc.tlr4_priming):
             return None
@@ -102,17 +118,32 @@ class Protocol:
         self._set(u, tlr3_ligand=float(msc.tlr3_priming), tlr4_ligand=float(msc.tlr4_priming))
         x = self._place(self._fresh_state(u, condition), msc=msc.cells,
                         ifng=msc.ifng_pretreatment_ng_ml)
-        return self._run(Phase("pretreatment", msc.pretreatment_h, x, u))
+        return _sampled(Phase("pretreatment", msc.pretreatment_h, x, u))
 
-    def preactivation(self, condition: Condition) -> PhaseSolution | None:
+    def preactivation_phase(self, condition: Condition) -> Phase | None:
+        """The NK pre-activation of a resolved condition, unsolved; None if it has none."""
         nk = condition.nk
         if nk.preactivation_h <= 0:
             return None
         u = self._blank_inputs(condition)
         self._cytokines(u, condition)
         x = self._place(self._fresh_state(u, condition), **self._nk_cells(nk.cells or 0.0))
-        return self._run(Phase("preactivation", nk.preactivation_h, x, u))
+        return _sampled(Phase("preactivation", nk.preactivation_h, x, u))
 
+    def pre_phases(self, condition: Condition) -> list[Phase]:
+        """The pre-phases of a resolved condition in the order they run, unsolved."""
+        phases = (self.pretreatment_phase(condition), self.preactivation_phase(condition))
+        return [phase for phase in phases if phase is not None]
+
+    def pretreatment(self, condition: Condition) -> PhaseSolution | None:
+        phase = self.pretreatment_phase(condition)
+        return self._run(phase) if phase is not None else None
+
+    def preactivation(self, condition: Condition) -> PhaseSolution | None:
+        phase = self.preactivation_phase(condition)
+        return self._run(phase) if phase is not None else None
+
+    # -- main phase ------------------------------------------------------------------
     def main_inputs(self, condition: Condition) -> np.ndarray:
         u = self._blank_inputs(condition)
         self._cytokines(u, condition)
@@ -128,13 +159,18 @@ class Protocol:
 
     def main_phase(self, condition: Condition, *,
                    samples: int = 49) -> tuple[list[PhaseSolution], Phase]:
-        """Run the pre-phases of a condition and return them with its main phase, unsolved.
+        """Run the pre-phases of a condition and return them with its main phase, unsolved."""
+        condition = condition.resolved()
+        pre = [self._run(phase) for phase in self.pre_phases(condition)]
+        return pre, self.main_phase_from(condition, pre, samples=samples)
+
+    def main_phase_from(self, condition: Condition, pre: Sequence[PhaseSolution], *,
+                        samples: int = 49) -> Phase:
+        """The main phase of a resolved condition after its solved pre-phases, unsolved.
 
         The main phase starts in fresh medium with the per-cell states the pre-phases left;
         its sample times include the start of the final 4 h (release-assay window).
         """
-        condition = condition.resolved()
-        pre = [p for p in (self.pretreatment(condition), self.preactivation(condition)) if p]
         u = self.main_inputs(condition)
         x = self._fresh_state(u, condition)
         for phase in pre:
@@ -151,30 +187,66 @@ class Protocol:
             adenosine=m.adenosine_uM, exosomes=condition.exosomes.ug_ml)
         times = np.union1d(np.linspace(0, condition.duration_h, samples),
                            [max(condition.duration_h - 4.0, 0.0)])
-        return pre, Phase("main", condition.duration_h, x, u, times=times)
+        return Phase("main", condition.duration_h, x, u, times=times)
 
-    def k562_assay(self, condition: Condition, nk_state: np.ndarray) -> float:
-        """% specific lysis of 10^4 K562 by 10^5 NK cells carrying ``nk_state``, 4 h."""
-        condition = condition.resolved()
+    # -- K562 re-test ----------------------------------------------------------------
+    def _k562_well(self, condition: Condition) -> tuple[np.ndarray, np.ndarray]:
+        """State and inputs of the re-test well before NK cells go in: 10^4 K562 alone."""
         bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
                          msc={"cells": 0})
         u = self._blank_inputs(bare)
         self._set(u, cell_dynamics=1.0, contact=1.0)
-        x = self._fresh_state(u, bare)
-        x = self._place(x, tumor=K562_ASSAY_TARGETS)
-        key = condition.medium.tryptophan_uM
-        if key not in self._k562_alone:
-            phase = Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, K562_ASSAY_H]))
-            self._k562_alone[key] = self._run(phase).final[self._species["tumor"]]
+        x = self._place(self._fresh_state(u, bare), tumor=K562_ASSAY_TARGETS)
+        return x, u
+
+    def k562_alone_phase(self, condition: Condition) -> Phase:
+        """K562 grown alone for the re-test of a resolved condition, unsolved."""
+        x, u = self._k562_well(condition)
+        return Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, K562_ASSAY_H]))
+
+    def k562_alone(self, condition: Condition) -> float | None:
+        """K562 left after growing alone in the condition's medium; None until solved.
+
+        Kept per medium (the first solve of a medium is the one kept, see ``keep_k562_alone``).
+        """
+        return self._k562_alone.get(condition.medium.tryptophan_uM)
+
+    def keep_k562_alone(self, condition: Condition, solution: PhaseSolution) -> float:
+        """Keep a solved ``k562_alone_phase`` for the condition's medium; the kept value."""
+        return self._k562_alone.setdefault(condition.medium.tryptophan_uM,
+                                           solution.final[self._species["tumor"]])
+
+    def k562_phase(self, condition: Condition, nk_state: np.ndarray) -> Phase | None:
+        """The re-test of 10^5 NK cells carrying ``nk_state``, unsolved; None without NK."""
         total = nk_state[self._species["nk_bright"]] + nk_state[self._species["nk_dim"]]
         if total <= 0:
-            return float("nan")
+            return None
+        x, u = self._k562_well(condition)
         carried = self._per_cell & (self._compartment == "nk")
         x[carried] = nk_state[carried]
         share = nk_state[self._species["nk_bright"]] / total
         x = self._place(x, nk_bright=share * K562_ASSAY_NK, nk_dim=(1 - share) * K562_ASSAY_NK)
-        with_nk = self._run(Phase("k562_assay", K562_ASSAY_H, x, u,
-                                  times=np.array([0, K562_ASSAY_H])))
-        t_alone = self._k562_alone[key]
+        return Phase("k562_assay", K562_ASSAY_H, x, u, times=np.array([0, K562_ASSAY_H]))
+
+    def k562_lysis(self, t_alone: float, with_nk: PhaseSolution | None) -> float:
+        """% specific lysis from K562 grown alone and the solved ``k562_phase`` (NaN: none)."""
+        if with_nk is None:
+            return float("nan")
         t_nk = with_nk.final[self._species["tumor"]]
         return 100.0 * (t_alone - t_nk) / t_alone
+
+    def k562_assay(self, condition: Condition, nk_state: np.ndarray) -> float:
+        """% specific lysis of 10^4 K562 by 10^5 NK cells carrying ``nk_state``, 4 h."""
+        condition = condition.resolved()
+        t_alone = self.k562_alone(condition)
+        if t_alone is None:
+            t_alone = self.keep_k562_alone(condition,
+                                           self._run(self.k562_alone_phase(condition)))
+        phase = self.k562_phase(condition, nk_state)
+        return self.k562_lysis(t_alone, self._run(phase) if phase is not None else None)
+
+
+def _sampled(phase: Phase) -> Phase:
+    """The phase with the engine's default sample times made explicit (so it can be batched
+    with others and still give exactly what a solve of the phase alone gives)."""
+    return replace(phase, times=sample_times(phase))

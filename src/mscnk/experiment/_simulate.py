@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError, solve_phases
+from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError
+from mscnk.experiment._batching import PhaseBatch, Solved
 from mscnk.experiment._protocol import (
     IL2_REFERENCE,
     LICENSED_REFERENCE_H,
@@ -96,14 +97,23 @@ class Simulator:
             self._references[key] = make()
         return self._references[key]
 
-    def _licensed(self, source: str) -> np.ndarray:
-        def make() -> np.ndarray:
-            ref = Condition(msc={"source": source, "ifng_pretreatment_ng_ml":
+    def _reference_phase(self, key: Any) -> Phase:
+        """The unsolved pre-phase of a reference well: ``"il2"`` or ``("licensed", source)``."""
+        if key == "il2":
+            phase = self.protocol.preactivation_phase(IL2_REFERENCE.resolved())
+        else:
+            ref = Condition(msc={"source": key[1], "ifng_pretreatment_ng_ml":
                                  LICENSED_REFERENCE_NG_ML, "pretreatment_h": LICENSED_REFERENCE_H})
-            phase = self.protocol.pretreatment(ref.resolved())
-            assert phase is not None
-            return phase.final
-        return self._reference(("licensed", source), make)
+            phase = self.protocol.pretreatment_phase(ref.resolved())
+        assert phase is not None
+        return phase
+
+    def _solved_reference(self, key: Any) -> np.ndarray:
+        return self._reference(key, lambda: self.protocol.engine.solve(
+            self.model, self._reference_phase(key), self.params).final)
+
+    def _licensed(self, source: str) -> np.ndarray:
+        return self._solved_reference(("licensed", source))
 
     def _untreated(self, source: str) -> np.ndarray:
         def make() -> np.ndarray:
@@ -112,11 +122,17 @@ class Simulator:
         return self._reference(("untreated", source), make)
 
     def _il2(self) -> np.ndarray:
-        def make() -> np.ndarray:
-            phase = self.protocol.preactivation(IL2_REFERENCE.resolved())
-            assert phase is not None
-            return phase.final
-        return self._reference("il2", make)
+        return self._solved_reference("il2")
+
+    def missing_references(self, condition: Condition) -> dict[Any, Phase]:
+        """Unsolved phases of the reference wells ``assemble`` needs for a resolved condition
+        and does not keep yet (so a batch can solve them; see ``keep_reference``)."""
+        keys = (("licensed", condition.msc.source), "il2")
+        return {key: self._reference_phase(key) for key in keys if key not in self._references}
+
+    def keep_reference(self, key: Any, solution: PhaseSolution) -> None:
+        """Keep a solved phase of ``missing_references`` (the first one kept stays)."""
+        self._references.setdefault(key, solution.final)
 
     def wells(self, condition: Condition, *,
               timecourse_samples: int = 49) -> dict[str, tuple[Condition, int]]:
@@ -134,12 +150,18 @@ class Simulator:
             wells["without_msc"] = (condition.with_cells(msc=0.0), 2)
         return wells
 
-    def assemble(self, condition: Condition, trajectories: Mapping[str, Trajectory]) -> Result:
-        """Readouts and time courses of a condition from its solved wells (see ``wells``)."""
+    def assemble(self, condition: Condition, trajectories: Mapping[str, Trajectory], *,
+                 k562_pct: float | None = None) -> Result:
+        """Readouts and time courses of a condition from its solved wells (see ``wells``).
+
+        ``k562_pct``: the K562 re-test if already solved (``simulate_pairs`` batches them);
+        None runs it here.
+        """
         main = trajectories["main"]
         controls = {label: t for label, t in trajectories.items() if label != "main"}
         has_nk = (condition.nk.cells or 0) > 0
-        k562 = (self.protocol.k562_assay(condition, main.main.final) if has_nk
+        k562 = (k562_pct if k562_pct is not None
+                else self.protocol.k562_assay(condition, main.main.final) if has_nk
                 else float("nan"))
         wells = Wells(
             species={name: i for i, name in enumerate(self.model.species)},
@@ -168,60 +190,146 @@ class Simulator:
                       timecourse_samples: int = 49) -> list[Result | SolverError]:
         """One :class:`Result` (or the ``SolverError`` that stopped it) per condition, in order.
 
-        The main phases of every well go to the engine together (:func:`simulate_pairs`);
-        results are identical to :meth:`simulate` one condition at a time.
+        Each stage (pre-phases, main phases, K562 re-tests) of every well goes to the engine
+        together (:func:`simulate_pairs`); results are identical to :meth:`simulate` one
+        condition at a time.
         """
         return simulate_pairs([(self, c) for c in conditions],
                               timecourse_samples=timecourse_samples)
+
+
+@dataclass
+class _Pair:
+    """One condition on its way through :func:`simulate_pairs`: its wells, where their
+    phases sit in the batches, and what it has come to so far."""
+
+    simulator: Simulator
+    condition: Condition
+    wells: dict[str, tuple[Condition, int]]
+    pre: dict[str, list[int]] = field(default_factory=dict)  # well -> pre-phase rows
+    main: dict[str, int] = field(default_factory=dict)  # well -> main-phase row
+    trajectories: dict[str, Trajectory] = field(default_factory=dict)
+    k562: int | None = None  # row of the K562 re-test, None if it needs none
+    outcome: Result | SolverError | None = None
 
 
 def simulate_pairs(pairs: Sequence[tuple[Simulator, Condition | Mapping[str, Any]]], *,
                    timecourse_samples: int = 49) -> list[Result | SolverError]:
     """Conditions, each with its own :class:`Simulator` (parameter set), batched together.
 
-    Each condition runs its own pre-phases, but the main phases of every well of every
-    condition (the well and its matched controls, whatever their parameter sets) go to the
-    engine together (:func:`mscnk.engine.solve_phases`: a few parallel kernel calls with the
-    batched engine). A failing condition gets its ``SolverError`` in place of a result.
+    Three batches go to the engine (:func:`mscnk.engine.solve_phases`: a few parallel
+    kernel calls with the batched engine), each holding one stage of every well of every
+    condition, whatever their parameter sets: the pre-phases (with any reference wells not
+    kept yet), the main phases, the K562 re-tests. Identical phases are solved once. A
+    failing condition gets its ``SolverError`` in place of a result; results are identical
+    to :meth:`Simulator.simulate` one condition at a time.
     """
     if not pairs:
         return []
     engine, model = pairs[0][0].protocol.engine, pairs[0][0].model
-    plans: list[tuple[Simulator, Condition,
-                      dict[str, tuple[list[PhaseSolution], int]] | SolverError]] = []
-    phases: list[Phase] = []
-    rows: list[np.ndarray] = []
+    todo: list[_Pair] = []
     for simulator, item in pairs:
         if simulator.protocol.engine != engine or simulator.model is not model:
             raise ValueError("simulate_pairs: every simulator must share one engine and model")
         condition = (item if isinstance(item, Condition)
                      else Condition.model_validate(item)).resolved()
-        try:
-            wells = {}
-            for label, (well, samples) in simulator.wells(
-                    condition, timecourse_samples=timecourse_samples).items():
-                pre, main = simulator.protocol.main_phase(well, samples=samples)
-                wells[label] = (pre, len(phases))
-                phases.append(main)
-                rows.append(simulator.params)
-        except SolverError as error:
-            plans.append((simulator, condition, error))
+        todo.append(_Pair(simulator, condition, simulator.wells(
+            condition, timecourse_samples=timecourse_samples)))
+    pre = _pre_phases(todo, engine, model)
+    _main_phases(todo, pre, engine, model)
+    assays = _k562_phases(todo, engine, model)
+    for pair in todo:
+        if pair.outcome is None:
+            pair.outcome = _readouts(pair, assays)
+    return [pair.outcome for pair in todo]  # type: ignore[misc]
+
+
+def _pre_phases(todo: list[_Pair], engine: Engine, model: CompiledModel) -> Solved:
+    """Solve the pre-phases of every well and the reference wells not kept yet; the first
+    are returned by row, the others kept by their simulator (a failing reference is left
+    for ``assemble`` to run again and report, as one condition at a time would)."""
+    batch = PhaseBatch()
+    references: dict[tuple[int, Any], tuple[Simulator, Any, int]] = {}
+    for pair in todo:
+        simulator = pair.simulator
+        pair.pre = {label: [batch.add(phase, simulator.params)
+                            for phase in simulator.protocol.pre_phases(well)]
+                    for label, (well, _) in pair.wells.items()}
+        for key, phase in simulator.missing_references(pair.condition).items():
+            references.setdefault((id(simulator), key),
+                                  (simulator, key, batch.add(phase, simulator.params)))
+    solved = batch.solve(engine, model)
+    for simulator, key, row in references.values():
+        if not isinstance(solved[row], SolverError):
+            simulator.keep_reference(key, solved[row])
+    return solved
+
+
+def _main_phases(todo: list[_Pair], pre: Solved, engine: Engine,
+                 model: CompiledModel) -> None:
+    """Solve the main phase of every well whose pre-phases succeeded; fill trajectories."""
+    batch = PhaseBatch()
+    for pair in todo:
+        pair.outcome = _first_error(pre[row] for rows in pair.pre.values() for row in rows)
+        if pair.outcome is not None:
             continue
-        plans.append((simulator, condition, wells))
-    solved = solve_phases(engine, model, phases, np.array(rows)) if phases else []
-    results: list[Result | SolverError] = []
-    for simulator, condition, plan in plans:
-        failures = [] if isinstance(plan, SolverError) else [
-            solved[i] for _, i in plan.values() if isinstance(solved[i], SolverError)]
-        if isinstance(plan, SolverError) or failures:
-            results.append(plan if isinstance(plan, SolverError) else failures[0])
+        protocol = pair.simulator.protocol
+        pair.main = {label: batch.add(protocol.main_phase_from(
+                         well, [pre[row] for row in pair.pre[label]], samples=samples),
+                         pair.simulator.params)
+                     for label, (well, samples) in pair.wells.items()}
+    solved = batch.solve(engine, model)
+    for pair in todo:
+        if pair.outcome is not None:
             continue
-        trajectories = {label: Trajectory((*pre, solved[i])) for label, (pre, i) in plan.items()}
-        try:
-            results.append(simulator.assemble(condition, trajectories))
-        except SolverError as error:  # the K562 re-test
-            results.append(error)
-    return results
+        pair.outcome = _first_error(solved[row] for row in pair.main.values())
+        pair.trajectories = {label: Trajectory((*[pre[row] for row in pair.pre[label]],
+                                                solved[pair.main[label]]))
+                             for label in pair.wells}
+
+
+def _k562_phases(todo: list[_Pair], engine: Engine, model: CompiledModel) -> Solved:
+    """Solve the K562 re-test of every condition with NK cells whose wells succeeded, with
+    K562 grown alone for each medium not kept yet (kept by the protocol; the first
+    condition of a medium gives it, as one condition at a time would)."""
+    batch = PhaseBatch()
+    alone: dict[tuple[int, float], tuple[Protocol, Condition, int]] = {}
+    for pair in todo:
+        condition, protocol = pair.condition, pair.simulator.protocol
+        if pair.outcome is not None or not (condition.nk.cells or 0) > 0:
+            continue
+        medium = (id(protocol), condition.medium.tryptophan_uM)
+        if protocol.k562_alone(condition) is None and medium not in alone:
+            alone[medium] = (protocol, condition, batch.add(
+                protocol.k562_alone_phase(condition), pair.simulator.params))
+        phase = protocol.k562_phase(condition, pair.trajectories["main"].main.final)
+        if phase is not None:
+            pair.k562 = batch.add(phase, pair.simulator.params)
+    solved = batch.solve(engine, model)
+    for protocol, condition, row in alone.values():
+        if not isinstance(solved[row], SolverError):
+            protocol.keep_k562_alone(condition, solved[row])
+    return solved
+
+
+def _readouts(pair: _Pair, assays: Solved) -> Result | SolverError:
+    """The result of a condition whose wells are solved, from its batched K562 re-test."""
+    condition, protocol = pair.condition, pair.simulator.protocol
+    k562: float | None = None
+    try:
+        if (condition.nk.cells or 0) > 0 and protocol.k562_alone(condition) is not None:
+            with_nk = assays[pair.k562] if pair.k562 is not None else None
+            if isinstance(with_nk, SolverError):
+                return with_nk
+            k562 = protocol.k562_lysis(protocol.k562_alone(condition), with_nk)
+        # k562 None: no NK cells, or K562 alone failed and ``assemble`` runs it all again
+        return pair.simulator.assemble(condition, pair.trajectories, k562_pct=k562)
+    except SolverError as error:  # the K562 re-test or a reference well
+        return error
+
+
+def _first_error(outcomes: Iterable[Any]) -> SolverError | None:
+    return next((o for o in outcomes if isinstance(o, SolverError)), None)
 
 
 _default: Simulator | None = None
