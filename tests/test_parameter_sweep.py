@@ -115,3 +115,14 @@ def test_example_files_load_with_their_stated_sizes():
     assert sizes["large_sweep.yaml"] == 20_000
     assert sizes["parameter_samples.yaml"] == 5 * 64
 
+
+
+def test_run_experiment_runs_every_parameter_set():
+    from mscnk import run_experiment
+
+    table = run_experiment({"assay": "cytotoxicity", "sweep": {"ratio": [3, 10]},
+                            "parameter_sweep": {"grid": {P: [0.4, 0.8]}}})
+    assert len(table) == 4 and table["parameter_set"].nunique() == 2
+    low = table[table[f"param.{P}"] == 0.4]["msc_lysis_pct"].to_numpy()
+    high = table[table[f"param.{P}"] == 0.8]["msc_lysis_pct"].to_numpy()
+    assert (high > low).all()  # the parameter reaches the engine

@@ -58,3 +58,17 @@ def test_open_errors_name_the_folder(tmp_path):
     (tmp_path / "plain").mkdir()
     with pytest.raises(StoreError, match="holds no mscnk run"):
         RunStore.open(tmp_path / "plain")
+
+
+def test_written_files_follow_the_umask_not_0600(tmp_path):
+    import os
+
+    from mscnk.store import write_atomically
+
+    previous = os.umask(0o022)
+    try:
+        target = tmp_path / "file.txt"
+        write_atomically(target, lambda p: p.write_text("x"))
+    finally:
+        os.umask(previous)
+    assert oct(target.stat().st_mode & 0o777) == oct(0o644)

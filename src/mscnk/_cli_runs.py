@@ -56,6 +56,7 @@ def run(
 def _run_with_progress(experiment, out: Path, **options):
     """``run_sweep`` under a rich progress bar (conditions, conditions/s, ETA)."""
     import signal
+    import time
 
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
                                TextColumn, TimeElapsedColumn, TimeRemainingColumn)
@@ -75,13 +76,14 @@ def _run_with_progress(experiment, out: Path, **options):
             clock: dict[str, float] = {}
 
             def progress(done: int, total: int) -> None:
-                import time
-
+                # the rate counts from the first finished chunk (the first call comes before
+                # any), so start-up (planning, worker processes) does not drag it down
                 now = time.perf_counter()
-                clock.setdefault("start", now)
-                clock.setdefault("first", done)
-                elapsed = now - clock["start"]
-                rate = (done - clock["first"]) / elapsed if elapsed > 0 else 0.0
+                if "calls" in clock and "start" not in clock:
+                    clock.update(start=now, first=done)
+                clock["calls"] = clock.get("calls", 0) + 1
+                elapsed = now - clock.get("start", now)
+                rate = (done - clock.get("first", done)) / elapsed if elapsed > 0 else 0.0
                 bar.update(task, completed=done, total=total,
                            rate=f"{rate:,.0f} conditions/s" if rate else "")
 

@@ -9,7 +9,6 @@ import pandas as pd
 
 from mscnk._keys import READOUT_NAMES
 from mscnk.engine import SolverError
-from mscnk.experiment._files import load_conditions
 from mscnk.experiment._schema import Condition
 from mscnk.experiment._simulate import Simulator
 
@@ -64,5 +63,24 @@ def run_conditions(conditions: Mapping[str, Condition], *,
 
 def run_experiment(source: str | Path | Mapping[str, Any], *,
                    params: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Simulate every condition of an experiment file or mapping (contract section 1)."""
-    return run_conditions(load_conditions(source), params=params)
+    """Simulate every condition of an experiment file or mapping (contract section 1).
+
+    With a ``parameter_sweep`` every condition runs under every parameter set; the table
+    then has a ``parameter_set`` column and a ``param.<name>`` column per swept parameter
+    (index: condition, repeated per set). Large runs belong in :func:`mscnk.runs.run_sweep`
+    (a results store, workers, resume).
+    """
+    from mscnk.experiment._jobs import load_experiment
+
+    experiment = load_experiment(source)
+    if len(experiment.parameter_sets) == 1:
+        (overrides,) = experiment.parameter_sets.values()
+        return run_conditions(experiment.conditions, params={**(params or {}), **overrides})
+    frames = []
+    for name, overrides in experiment.parameter_sets.items():
+        frame = run_conditions(experiment.conditions, params={**(params or {}), **overrides})
+        frame.insert(0, "parameter_set", name)
+        for parameter, value in overrides.items():
+            frame[f"param.{parameter}"] = value
+        frames.append(frame)
+    return pd.concat(frames)

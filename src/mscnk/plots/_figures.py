@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 import pandas as pd
 
 from mscnk.plots._plots import NAMES, time_course
-from mscnk.plots._sweeps import heatmap, sweep_curve
+from mscnk.plots._sweeps import _shown, heatmap, sweep_curve
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -33,8 +33,7 @@ def _grid(panels: int, width: float = 4.2, height: float = 3.4):
 
 
 def _title(field: str, value) -> str:
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{NAMES.get(field, field)} = {shown}"
+    return f"{NAMES.get(field, field)} = {_shown(value)}"
 
 
 def sweep_figure(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,

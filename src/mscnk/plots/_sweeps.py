@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 import pandas as pd
 
-from mscnk.plots._plots import _DASHES, _MARKERS, NAMES, _include_zero, _log_x, _pyplot_axes, label
+from mscnk.plots._plots import _DASHES, _MARKERS, _include_zero, _log_x, _pyplot_axes, label
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -75,7 +75,7 @@ def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
         color = f"C{line % 10}"
         ax.plot(xs, group["mean"], marker=_MARKERS[line % len(_MARKERS)],
                 linestyle=_DASHES[line % len(_DASHES)], color=color,
-                label=None if hue is None else str(key))
+                label=None if hue is None else _shown(key))
         if spread:
             ax.fill_between(xs, group["min"], group["max"], color=color, alpha=0.15,
                             linewidth=0)
@@ -92,9 +92,13 @@ def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
         ylabel = f"{ylabel}\nmean of {n} rows, band: min-max"
     ax.set_ylabel(ylabel)
     if hue is not None:
-        ax.legend(title=NAMES.get(hue, hue), frameon=False)
+        ax.legend(title=label(hue, units), frameon=False)
     ax.grid(alpha=0.3)
     return ax
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _axis_values(values: pd.Series) -> list:
@@ -116,9 +120,8 @@ def heatmap(df: pd.DataFrame, x: str, y: str, z: str, *, units: Mapping[str, str
     for y_value, x_value, mean in zip(table[y], table[x], table["mean"]):
         grid[ys.index(y_value), xs.index(x_value)] = mean
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap)
-    ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xs],
-                  rotation=30 if len(xs) > 6 else 0)
-    ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, float) else str(v) for v in ys])
+    ax.set_xticks(range(len(xs)), [_shown(v) for v in xs], rotation=30 if len(xs) > 6 else 0)
+    ax.set_yticks(range(len(ys)), [_shown(v) for v in ys])
     ax.set_xlabel(label(x, units))
     ax.set_ylabel(label(y, units))
     colorbar = ax.figure.colorbar(image, ax=ax)

@@ -150,7 +150,7 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
               params: Mapping[str, float] | None = None, workers: int | None = None,
               scheduler: str | None = None, resume: bool = False, overwrite: bool = False,
               chunk_size: int | None = None, command: str | None = None,
-              engine: BatchEngine | None = None,
+              engine: BatchEngine | None = None, executor: Dask | InProcess | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_chunk: Callable[[int], None] | None = None) -> RunSummary:
     """Run every job of an experiment into the store at ``out``; see the module docstring.
@@ -161,7 +161,8 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     a dask.distributed scheduler address (then ``workers`` is ignored). ``progress(done,
     total)`` is called in conditions as chunks land; ``on_chunk(index)`` after each write.
     ``engine``: tolerances and step limit for every chunk (its ``threads`` is set per
-    executor).
+    executor). ``executor``: where chunks run, overriding the choice ``workers`` and
+    ``scheduler`` make (:class:`~mscnk.runs.InProcess` or :class:`~mscnk.runs.Dask`).
     """
     started = time.perf_counter()
     experiment = source if isinstance(source, Experiment) else load_experiment(source)
@@ -179,8 +180,10 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     done = store.finished()
     pending = [i for i in range(len(chunks)) if i not in done]
     schema = run_schema(metadata["changed_parameters"])
-    if scheduler:
-        executor: Dask | InProcess = Dask(address=scheduler)
+    if executor is not None:
+        pass
+    elif scheduler:
+        executor = Dask(address=scheduler)
     elif workers == 1 or sum(len(chunks[i]) for i in pending) < LOCAL_CLUSTER_MIN_JOBS:
         executor = InProcess(threads=workers)
     else:

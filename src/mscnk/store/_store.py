@@ -43,10 +43,17 @@ def write_atomically(path: Path, writer: Callable[[Path], Any]) -> None:
     os.close(handle)
     try:
         writer(Path(temporary))
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; keep the user's default
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @dataclass(frozen=True)
