@@ -143,6 +143,7 @@ def test_cli_run_prints_a_summary_and_resumes(tmp_path):
     (["--resume"], ["no run to resume"]),
     (["--workers", "0"], ["--workers", "greater than or equal to 1"]),
     (["--chunk-size", "0"], ["--chunk-size"]),
+    (["--scheduler", "notanaddress"], ["--scheduler", "cannot reach a dask scheduler"]),
 ])
 def test_cli_run_rejects_bad_options(tmp_path, args, needles):
     source = tmp_path / "c.yaml"
@@ -151,3 +152,4 @@ def test_cli_run_rejects_bad_options(tmp_path, args, needles):
     assert result.exit_code == 2, result.output
     assert all(n in result.flat for n in needles), result.output
     assert not (tmp_path / "out" / "results.csv").exists()
+    assert not (tmp_path / "out" / "run.json").exists()

@@ -30,7 +30,7 @@ def run(
     """Simulate every condition of FILE into a results store in --out; print the readouts."""
     from mscnk.experiment import ConditionError
     from mscnk.experiment._jobs import load_experiment
-    from mscnk.runs import RunInterrupted
+    from mscnk.runs import ExecutorError, RunInterrupted
     from mscnk.store import StoreError
 
     try:
@@ -43,7 +43,7 @@ def run(
         summary = _run_with_progress(experiment, out, params=values, workers=workers,
                                      scheduler=scheduler, resume=resume, overwrite=overwrite,
                                      chunk_size=chunk_size, command=command)
-    except StoreError as error:
+    except (StoreError, ExecutorError) as error:
         fail([str(error)])
     except RunInterrupted as stop:
         errors.print(f"[yellow]interrupted:[/] {stop.done} of {stop.total} chunks are in "

@@ -18,6 +18,14 @@ import pyarrow as pa
 from mscnk.runs._work import ChunkTask, run_chunk
 
 
+#: How long to wait for a named scheduler.
+CONNECT_TIMEOUT = "10s"
+
+
+class ExecutorError(Exception):
+    """An executor that cannot start (an unreachable scheduler)."""
+
+
 @dataclass(frozen=True)
 class InProcess:
     """Chunks one after another here; the engine uses ``threads`` (None: all cores)."""
@@ -26,6 +34,9 @@ class InProcess:
 
     def describe(self) -> str:
         return "this process" + (f", {self.threads} thread(s)" if self.threads else "")
+
+    def check(self) -> None:
+        """Nothing to check: this process is here."""
 
     def run(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple[int, pa.Table]]:
         for task in tasks:
@@ -44,12 +55,27 @@ class Dask:
         return (f"dask scheduler {self.address}" if self.address
                 else f"dask LocalCluster, {self.workers} worker process(es)")
 
+    def check(self) -> None:
+        """Reach the scheduler (if one is named) before anything is written; a clear
+        :class:`ExecutorError` if it cannot be reached."""
+        if not self.address:
+            return
+        from distributed import Client
+
+        try:
+            with Client(self.address, timeout=CONNECT_TIMEOUT):
+                pass
+        except (OSError, ValueError, TypeError) as error:
+            raise ExecutorError(f"--scheduler {self.address!r}: cannot reach a dask scheduler "
+                                f"there within {CONNECT_TIMEOUT} ({error}); expected an "
+                                f"address like tcp://host:8786") from error
+
     @contextlib.contextmanager
     def client(self):
         from distributed import Client, LocalCluster
 
         if self.address:
-            with Client(self.address, timeout="30s") as client:
+            with Client(self.address, timeout=CONNECT_TIMEOUT) as client:
                 yield client
             return
         with LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,

@@ -173,6 +173,10 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
         raise ValueError(f"workers must be at least 1, got {workers}")
     out = Path(out)
     size = chunk_size or default_chunk_size(len(jobs), workers)
+    if executor is None and scheduler:
+        executor = Dask(address=scheduler)
+    if executor is not None:
+        executor.check()  # an unreachable scheduler fails before anything is written
     metadata = _metadata(experiment, jobs, params, size, command)
     store = _open_for(out, jobs, metadata, resume=resume, overwrite=overwrite)
     size = store.metadata()["chunk_size"]  # a resumed run keeps its chunks
@@ -182,8 +186,6 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     schema = run_schema(metadata["changed_parameters"])
     if executor is not None:
         pass
-    elif scheduler:
-        executor = Dask(address=scheduler)
     elif workers == 1 or sum(len(chunks[i]) for i in pending) < LOCAL_CLUSTER_MIN_JOBS:
         executor = InProcess(threads=workers)
     else:
