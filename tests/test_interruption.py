@@ -28,8 +28,14 @@ JOBS, CHUNK = 240, 8
 def _start(source, out):
     command = [sys.executable, "-m", "mscnk.cli", "run", str(source), "--out", str(out),
                "--workers", "1", "--chunk-size", str(CHUNK), "--format", "csv"]
+    # a shell that starts jobs in the background (CI) makes them ignore SIGINT, and Python
+    # keeps an inherited "ignore"; give the child the default, as a terminal would
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_chunks(process, out, count, timeout_s=240):

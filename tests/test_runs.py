@@ -81,7 +81,7 @@ def test_interrupted_run_resumes_to_the_same_rows(complete, tmp_path):
     with pytest.raises(StoreError, match="unfinished run .2 of 3 chunks.*--resume"):
         run_sweep(SWEEP, out, workers=1)
     summary = run_sweep(SWEEP, out, workers=1, resume=True)
-    assert summary.chunks_run == 1 and summary.chunks_skipped == 2
+    assert summary.chunks_run == 1 and summary.chunks_skipped == 2 and summary.jobs_run == 2
     pd.testing.assert_frame_equal(_rows(out), _rows(reference), check_exact=True)
     again = run_sweep(SWEEP, out, workers=1, resume=True)
     assert again.chunks_run == 0 and again.ok == 12
@@ -153,3 +153,13 @@ def test_cli_run_rejects_bad_options(tmp_path, args, needles):
     assert all(n in result.flat for n in needles), result.output
     assert not (tmp_path / "out" / "results.csv").exists()
     assert not (tmp_path / "out" / "run.json").exists()
+
+
+def test_a_worker_with_another_model_refuses_its_chunk():
+    from mscnk.experiment._jobs import load_experiment
+    from mscnk.runs._table import run_schema
+    from mscnk.runs._work import ChunkTask, ModelMismatch, run_chunk
+
+    jobs = tuple(load_experiment({"ratio": 2}).jobs())
+    with pytest.raises(ModelMismatch, match="install the same mscnk"):
+        run_chunk(ChunkTask(0, jobs, run_schema([]), BatchEngine(), "not-this-model"))

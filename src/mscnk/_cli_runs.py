@@ -31,6 +31,7 @@ def run(
     from mscnk.experiment import ConditionError
     from mscnk.experiment._jobs import load_experiment
     from mscnk.runs import ExecutorError, RunInterrupted
+    from mscnk.runs._work import ModelMismatch
     from mscnk.store import StoreError
 
     try:
@@ -45,6 +46,9 @@ def run(
                                      chunk_size=chunk_size, command=command)
     except (StoreError, ExecutorError) as error:
         fail([str(error)])
+    except ModelMismatch as error:  # a worker with another mscnk: finished chunks stay
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
     except RunInterrupted as stop:
         errors.print(f"[yellow]interrupted:[/] {stop.done} of {stop.total} chunks are in "
                      f"{stop.path}/; finish with: mscnk run {file} --out {stop.path} --resume",

@@ -21,7 +21,7 @@ from mscnk.engine import BatchEngine, cores
 from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
 from mscnk.runs._execute import Dask, InProcess
 from mscnk.runs._table import changed_parameters, run_schema
-from mscnk.runs._work import ChunkTask
+from mscnk.runs._work import ChunkTask, local_model_hash
 from mscnk.store import RunStore, StoreError, write_atomically
 
 #: The most conditions per chunk: enough wells for the batched engine to keep every core
@@ -55,15 +55,8 @@ class RunSummary:
     chunks_skipped: int
     wall_s: float
     executor: str
+    jobs_run: int = 0  # conditions simulated in this session
     errors: dict[str, int] = field(default_factory=dict)  # message -> count (first ones)
-
-    @property
-    def jobs_run(self) -> int:
-        return min(self.jobs, self.chunks_run * self.chunk_size) if self.chunks else 0
-
-    @property
-    def chunk_size(self) -> int:
-        return math.ceil(self.jobs / self.chunks) if self.chunks else 0
 
     @property
     def complete(self) -> bool:
@@ -85,13 +78,6 @@ def _parameter_hash(params: Mapping[str, float]) -> str:
     return hashlib.sha256(parameter_vector(compiled_model(), params).tobytes()).hexdigest()[:16]
 
 
-def _model_hash() -> str:
-    from mscnk.model._build import build_model
-    from mscnk.model._compile import model_hash
-
-    return model_hash(build_model())
-
-
 def _metadata(experiment: Experiment, jobs: list[Job], params: Mapping[str, float],
               chunk_size: int, command: str | None) -> dict[str, Any]:
     import mscnk
@@ -99,7 +85,7 @@ def _metadata(experiment: Experiment, jobs: list[Job], params: Mapping[str, floa
     sweep = experiment.document.get("sweep") or {}
     return {
         "mscnk_version": mscnk.__version__,
-        "model_hash": _model_hash(),
+        "model_hash": local_model_hash(),
         "parameter_set_hash": _parameter_hash(params),
         "plan_hash": plan_hash(jobs),
         "seed": experiment.seed,
@@ -200,9 +186,10 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     finished_jobs = sum(len(chunks[i]) for i in done)
     if progress:
         progress(finished_jobs, len(jobs))
-    ran = 0
+    ran = ran_jobs = 0
     engine = engine or BatchEngine()
-    tasks = (ChunkTask(i, tuple(chunks[i]), schema, engine) for i in pending)
+    tasks = (ChunkTask(i, tuple(chunks[i]), schema, engine, metadata["model_hash"])
+             for i in pending)
     try:
         for index, table in executor.run(tasks):
             if index in done:  # never written twice
@@ -210,6 +197,7 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
             store.write_chunk(index, table)
             done.add(index)
             ran += 1
+            ran_jobs += len(chunks[index])
             finished_jobs += len(chunks[index])
             if progress:
                 progress(finished_jobs, len(jobs))
@@ -230,7 +218,7 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
         write_results_csv(store)
     return RunSummary(out, len(jobs), int((frame["status"] == "ok").sum()), len(failed),
                       len(chunks), ran, len(chunks) - len(pending), time.perf_counter() - started,
-                      executor.describe(), {str(k): int(v) for k, v in errors.items()})
+                      executor.describe(), ran_jobs, {str(k): int(v) for k, v in errors.items()})
 
 
 def _close_session(store: RunStore, status: str, chunks_done: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Sequence
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ class ChunkTask:
     jobs: tuple[Job, ...]
     schema: pa.Schema
     engine: BatchEngine = BatchEngine()
+    model_hash: str | None = None  # the driver's; a worker with another model refuses
 
     def on(self, threads: int | None) -> "ChunkTask":
         """The same chunk for an engine with ``threads`` threads."""
@@ -49,11 +51,30 @@ def _simulator(params: dict[str, float], engine: BatchEngine):
     return simulator
 
 
+class ModelMismatch(RuntimeError):
+    """A worker whose mscnk model differs from the driver's (another version installed)."""
+
+
+@lru_cache(maxsize=1)
+def local_model_hash() -> str:
+    from mscnk.model._build import build_model
+    from mscnk.model._compile import model_hash
+
+    return model_hash(build_model())
+
+
 def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
     """Simulate every job of ``task`` (wells of all its jobs batched); its index and table."""
     from mscnk.experiment._simulate import simulate_pairs
     from mscnk.model._compile import compiled_model
     from mscnk.runs._table import chunk_table
+
+    if task.model_hash is not None and task.model_hash != local_model_hash():
+        import mscnk
+
+        raise ModelMismatch(f"this worker's model (hash {local_model_hash()}, mscnk "
+                            f"{mscnk.__version__}) is not the run's (hash {task.model_hash}); "
+                            f"install the same mscnk on every worker")
 
     jobs: Sequence[Job] = task.jobs
     pairs = [(_simulator(job.params, task.engine), job.condition) for job in jobs]
