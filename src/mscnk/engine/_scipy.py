@@ -11,6 +11,7 @@ concentration below zero and keep it there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -50,8 +51,14 @@ class PhaseSolution:
 
 def sample_times(phase: Phase) -> np.ndarray:
     """The phase's sample times (49 even steps over the phase if it names none)."""
-    times = phase.times if phase.times is not None else np.linspace(0, phase.duration_h, 49)
-    return np.asarray(times, dtype=float)
+    if phase.times is None:
+        return _even_times(float(phase.duration_h)).copy()
+    return np.asarray(phase.times, dtype=float)
+
+
+@lru_cache(maxsize=256)
+def _even_times(duration_h: float) -> np.ndarray:
+    return np.linspace(0, duration_h, 49)
 
 
 def unchanged(phase: Phase, times: np.ndarray) -> PhaseSolution | None:

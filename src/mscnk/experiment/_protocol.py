@@ -9,6 +9,7 @@ reference wells for relative readouts use the same machinery.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -19,6 +20,8 @@ from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel
 from mscnk.model.inputs import MSC_TRAITS, TUMOR_TRAITS
 
+#: Initial states kept per protocol (by input vector) before the store is emptied.
+KEPT_INITIAL_STATES = 4096
 K562_ASSAY_NK = 1e5
 K562_ASSAY_TARGETS = 1e4
 K562_ASSAY_H = 4.0
@@ -51,6 +54,7 @@ class Protocol:
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
         self._k562_alone: dict[float, float] = {}  # K562 grown alone 4 h, by medium
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
+        self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
 
     # -- inputs ----------------------------------------------------------------------
     def _blank_inputs(self, condition: Condition) -> np.ndarray:
@@ -87,8 +91,19 @@ class Protocol:
 
     # -- states ----------------------------------------------------------------------
     def _fresh_state(self, u: np.ndarray, condition: Condition) -> np.ndarray:
-        """Initial per-cell states, no cells, fresh medium of the condition."""
-        x = self.model.initial(self.params, u)
+        """Initial per-cell states, no cells, fresh medium of the condition.
+
+        The model's initial state depends only on the parameters (fixed here) and the
+        inputs, so it is kept by the inputs' bytes: a sweep builds thousands of phases
+        from a few dozen distinct input vectors.
+        """
+        key = u.tobytes()
+        initial = self._initials.get(key)
+        if initial is None:
+            if len(self._initials) >= KEPT_INITIAL_STATES:
+                self._initials.clear()
+            initial = self._initials[key] = self.model.initial(self.params, u)
+        x = initial.copy()
         x[self._medium] = 0.0
         x[self._species["tryptophan"]] = condition.medium.tryptophan_uM
         return x
@@ -185,9 +200,8 @@ class Protocol:
             ifng=m.ifng_ng_ml, tnfa=m.tnfa_ng_ml, il1b=m.il1b_ng_ml, il10=m.il10_ng_ml,
             hgf=m.hgf_ng_ml, hla_g5=m.hla_g5_ng_ml, activin_a=m.activin_a_ng_ml,
             adenosine=m.adenosine_uM, exosomes=condition.exosomes.ug_ml)
-        times = np.union1d(np.linspace(0, condition.duration_h, samples),
-                           [max(condition.duration_h - 4.0, 0.0)])
-        return Phase("main", condition.duration_h, x, u, times=times)
+        return Phase("main", condition.duration_h, x, u,
+                     times=main_sample_times(condition.duration_h, samples))
 
     # -- K562 re-test ----------------------------------------------------------------
     def _k562_well(self, condition: Condition) -> tuple[np.ndarray, np.ndarray]:
@@ -244,6 +258,16 @@ class Protocol:
                                            self._run(self.k562_alone_phase(condition)))
         phase = self.k562_phase(condition, nk_state)
         return self.k562_lysis(t_alone, self._run(phase) if phase is not None else None)
+
+
+def main_sample_times(duration_h: float, samples: int) -> np.ndarray:
+    """``samples`` even times over the main phase plus the start of its last 4 h."""
+    return _main_sample_times(float(duration_h), int(samples)).copy()
+
+
+@lru_cache(maxsize=256)
+def _main_sample_times(duration_h: float, samples: int) -> np.ndarray:
+    return np.union1d(np.linspace(0, duration_h, samples), [max(duration_h - 4.0, 0.0)])
 
 
 def _sampled(phase: Phase) -> Phase:
