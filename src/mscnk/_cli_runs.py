@@ -100,15 +100,16 @@ def _print_run(summary, format: Format) -> None:
     """The rows (csv, json, or a table for small runs), then a one-screen summary."""
     from mscnk.store import RunStore
 
-    frame = RunStore.open(summary.path).read()
-    labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
-              else frame["condition"] + " @ " + frame["parameter_set"])
+    if format is not Format.table or summary.jobs <= TABLE_ROWS:
+        frame = RunStore.open(summary.path).read()
     if format is Format.csv:
         sys.stdout.write(frame.set_index("condition").to_csv())
     elif format is Format.json:
         records = json.loads(frame.to_json(orient="records"))
         sys.stdout.write(json.dumps(records, indent=2) + "\n")
-    elif len(frame) <= TABLE_ROWS:
+    elif summary.jobs <= TABLE_ROWS:
+        labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
+                  else frame["condition"] + " @ " + frame["parameter_set"])
         print_readout_table(frame.set_axis(labels.to_list()))
     rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
     earlier = f", {summary.chunks_skipped} from an earlier session" if summary.chunks_skipped else ""
@@ -119,8 +120,8 @@ def _print_run(summary, format: Format) -> None:
              f"summary: mscnk results {summary.path}"]
     for message, count in summary.errors.items():
         lines.append(f"  failed x{count}: {message}")
-    if format is Format.table and len(frame) > TABLE_ROWS:
-        lines.append(f"({len(frame)} rows: not printed; use --format csv or mscnk results)")
+    if format is Format.table and summary.jobs > TABLE_ROWS:
+        lines.append(f"({summary.jobs} rows: not printed; use --format csv or mscnk results)")
     for line in lines:
         errors.print(line, highlight=False, markup=False, soft_wrap=True)
 

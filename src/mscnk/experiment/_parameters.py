@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -40,7 +41,9 @@ SAMPLE_KEYS = ("n", "seed", "method", "parameters")
 DEFAULT_SET = "default"
 
 
+@lru_cache(maxsize=1)
 def known_parameters() -> dict[str, Parameter]:
+    """The model's parameters by name (built once; do not modify)."""
     return {p.name: p for p in build_model().parameters}
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from mscnk._keys import READOUT_NAMES
 from mscnk.engine import SolverError
 from mscnk.experiment._schema import Condition
-from mscnk.experiment._simulate import Simulator
+from mscnk.experiment._simulate import Result, Simulator
 
 
 def flatten(condition: Condition) -> dict[str, Any]:
@@ -26,6 +26,16 @@ def flatten(condition: Condition) -> dict[str, Any]:
 
     walk("", condition.resolved().model_dump())
     return out
+
+
+def result_row(name: str, condition: Condition, outcome: Result | SolverError) -> dict[str, Any]:
+    """One table row: name, status (``ok``/``failed``), error, resolved fields, readouts
+    (NaN where a readout does not apply or the solver failed)."""
+    failed = isinstance(outcome, SolverError)
+    readouts = {} if failed else outcome.readouts
+    return {"condition": name, "status": "failed" if failed else "ok",
+            "error": str(outcome) if failed else None, **flatten(condition),
+            **{readout: readouts.get(readout, float("nan")) for readout in READOUT_NAMES}}
 
 
 #: Conditions simulated together (one engine batch of their wells); progress is per chunk.
@@ -48,14 +58,7 @@ def run_conditions(conditions: Mapping[str, Condition], *,
         chunk = names[start:start + CHUNK]
         outcomes = simulator.simulate_many([conditions[name] for name in chunk])
         for name, outcome in zip(chunk, outcomes):
-            row: dict[str, Any] = {"condition": name, "status": "ok", "error": None,
-                                   **flatten(conditions[name])}
-            if isinstance(outcome, SolverError):
-                row.update(status="failed", error=str(outcome))
-                row.update(dict.fromkeys(READOUT_NAMES, float("nan")))
-            else:
-                row.update(outcome.readouts)
-            rows.append(row)
+            rows.append(result_row(name, conditions[name], outcome))
             if progress:
                 progress(name)
     return pd.DataFrame(rows).set_index("condition")

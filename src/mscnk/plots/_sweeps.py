@@ -42,13 +42,12 @@ def wants_log(values: np.ndarray) -> bool:
                 and positive.max() / positive.min() > LOG_SPAN)
 
 
-def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None, list]:
+def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
     """x positions: numbers as they are, categories at 0, 1, 2... with their labels."""
     if is_numeric(values):
-        return values.to_numpy(dtype=float), None, []
+        return values.to_numpy(dtype=float), None
     order = list(dict.fromkeys(values.tolist()))
-    return (np.array([order.index(v) for v in values], dtype=float), [str(v) for v in order],
-            order)
+    return np.array([order.index(v) for v in values], dtype=float), [str(v) for v in order]
 
 
 def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
@@ -66,7 +65,7 @@ def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
         raise ValueError(f"{y!r} has no finite value in the rows to plot")
     if is_numeric(table[x]):
         table = table.sort_values(x)
-    positions, ticks, _ = _positions(df[x])
+    positions, ticks = _positions(df[x])
     lookup = dict(zip(df[x].tolist(), positions))
     groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=False))
     spread = bool((table["count"] > 1).any())

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 
+import pandas as pd
+
 from mscnk.engine import BatchEngine, cores
 from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
 from mscnk.runs._execute import Dask, InProcess
@@ -106,7 +108,7 @@ def _metadata(experiment: Experiment, jobs: list[Job], params: Mapping[str, floa
     }
 
 
-def _open_for(out: Path, jobs: list[Job], metadata: dict[str, Any], *, resume: bool,
+def _open_for(out: Path, metadata: dict[str, Any], *, resume: bool,
               overwrite: bool) -> RunStore:
     """The store to write into: new, replaced, or (``resume``) the matching earlier one."""
     if resume:
@@ -164,7 +166,7 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     if executor is not None:
         executor.check()  # an unreachable scheduler fails before anything is written
     metadata = _metadata(experiment, jobs, params, size, command)
-    store = _open_for(out, jobs, metadata, resume=resume, overwrite=overwrite)
+    store = _open_for(out, metadata, resume=resume, overwrite=overwrite)
     size = store.metadata()["chunk_size"]  # a resumed run keeps its chunks
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     done = store.finished()
@@ -211,11 +213,11 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
         raise
     status = "complete" if len(done) == len(chunks) else "incomplete"
     _close_session(store, status, len(done))
-    frame = store.read(columns=["status", "error"])
-    failed = frame[frame["status"] != "ok"]
+    frame = store.read()  # once: for the counts and for results.csv
+    failed = frame[frame["status"] != "ok"] if len(frame) else frame
     errors = failed["error"].value_counts().head(5).to_dict() if len(failed) else {}
     if status == "complete":
-        write_results_csv(store)
+        write_results_csv(store, frame)
     return RunSummary(out, len(jobs), int((frame["status"] == "ok").sum()), len(failed),
                       len(chunks), ran, len(chunks) - len(pending), time.perf_counter() - started,
                       executor.describe(), ran_jobs, {str(k): int(v) for k, v in errors.items()})
@@ -237,9 +239,10 @@ def _warm_kernel() -> None:
     BatchEngine().kernel(compiled_model())
 
 
-def write_results_csv(store: RunStore) -> Path:
-    """Every row of a complete run as ``results.csv`` (condition first, job order)."""
-    frame = store.read()
+def write_results_csv(store: RunStore, frame: pd.DataFrame | None = None) -> Path:
+    """Every row of a complete run as ``results.csv`` (condition first, job order);
+    ``frame``: the rows, if already read."""
+    frame = store.read() if frame is None else frame
     columns = ["condition", *[c for c in frame.columns if c != "condition"]]
     path = store.path / "results.csv"
     write_atomically(path, lambda p: frame[columns].to_csv(p, index=False))

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from mscnk._keys import READOUT_NAMES
 from mscnk.engine import SolverError
-from mscnk.experiment import flatten
+from mscnk.experiment._run import result_row
 from mscnk.experiment._jobs import Job, field_types
 from mscnk.experiment._simulate import Result
 
@@ -54,15 +54,11 @@ def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
     parameters = [n[len(PARAMETER_PREFIX):] for n in schema.names if n.startswith(PARAMETER_PREFIX)]
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
     for job, outcome in zip(jobs, outcomes, strict=True):
-        failed = isinstance(outcome, SolverError)
         row: dict[str, Any] = {
-            "job": job.index, "condition": job.condition_name,
-            "named_condition": named_condition(job.condition_name),
-            "parameter_set": job.parameter_set, "status": "failed" if failed else "ok",
-            "error": str(outcome) if failed else None, **flatten(job.condition)}
-        readouts = {} if failed else outcome.readouts
-        row.update({name: readouts.get(name, float("nan")) for name in READOUT_NAMES})
-        row.update({PARAMETER_PREFIX + n: job.params.get(n, defaults[n]) for n in parameters})
+            "job": job.index, "named_condition": named_condition(job.condition_name),
+            "parameter_set": job.parameter_set,
+            **result_row(job.condition_name, job.condition, outcome),
+            **{PARAMETER_PREFIX + n: job.params.get(n, defaults[n]) for n in parameters}}
         for name in schema.names:
             columns[name].append(row[name])
     return pa.table(columns, schema=schema)
