@@ -45,13 +45,6 @@ def load_params(path: Optional[Path]) -> dict[str, float] | None:
         fail(error.problems)
 
 
-def write_atomically(path: Path, writer) -> None:
-    """Write through a temporary file, then rename (no half-written outputs)."""
-    from mscnk.store import write_atomically as store_write
-
-    store_write(path, writer)
-
-
 def print_readout_table(frame) -> None:
     names = list(frame.index)
     for start in range(0, len(names), 6):

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from mscnk import _cli_runs
-from mscnk._cli_common import fail, load_params, write_atomically, console, errors
+from mscnk._cli_common import console, errors, fail, load_params
 from mscnk._keys import READOUT_NAMES, READOUT_UNITS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -161,6 +161,8 @@ def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xm
     problems = sbml_errors(text)
     if problems:
         fail([f"libsbml consistency error: {p}" for p in problems])
+    from mscnk.store import write_atomically
+
     write_atomically(out, lambda p: p.write_text(text))
     console.print(f"wrote {out} (SBML L3V2, 0 consistency errors)")
 
@@ -169,6 +171,8 @@ def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xm
 def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant")) -> None:
     """Write the model as Antimony text."""
     from mscnk.model._sbml import to_antimony
+
+    from mscnk.store import write_atomically
 
     write_atomically(out, lambda p: p.write_text(to_antimony()))
     console.print(f"wrote {out}")
@@ -180,6 +184,8 @@ def docs(out: Path = typer.Option(Path("docs/model.md"), "--out", help="where to
     from mscnk.report._model_doc import model_markdown
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    from mscnk.store import write_atomically
+
     write_atomically(out, lambda p: p.write_text(model_markdown()))
     console.print(f"wrote {out}")
 
