@@ -421,10 +421,14 @@ def test_single_condition_file(tmp_path):
     assert (only.assay, only.ratio, only.msc.source) == ("cytotoxicity", 3, "placenta")
 
 
-def test_empty_file_is_the_default_condition(tmp_path):
+def test_empty_mapping_is_the_default_condition_and_an_empty_file_is_refused(tmp_path):
+    # issue 10: an empty file (often a failed save) is refused, not run as the default well
     source = tmp_path / "empty.yaml"
-    source.write_text("")
+    source.write_text("{}\n")
     assert mscnk.load_conditions(source) == {"condition": mscnk.Condition()}
+    source.write_text("")
+    with pytest.raises(mscnk.ConditionError, match="is empty"):
+        mscnk.load_conditions(source)
 
 
 def test_json_file_is_accepted(tmp_path):

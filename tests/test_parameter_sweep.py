@@ -98,8 +98,32 @@ def test_experiment_jobs_put_every_condition_under_every_set():
     assert [j.index for j in jobs] == list(range(6))
     assert [j.condition_name for j in jobs[:2]] == ["ratio=1", "ratio=10"]
     assert jobs[0].params == {P: 0.5, K: 0.01} and jobs[5].params == {P: 0.5, K: 0.04}
-    assert plan_hash(jobs) == plan_hash(load_experiment(experiment.document).jobs({P: 0.5}))
-    assert plan_hash(jobs) != plan_hash(experiment.jobs({P: 0.6}))
+    assert jobs == list(experiment.iter_jobs({P: 0.5})) and experiment.size == 6
+    again = load_experiment(experiment.document)
+    assert plan_hash(experiment, {P: 0.5}) == plan_hash(again, {P: 0.5})
+    assert plan_hash(experiment, {P: 0.5}) != plan_hash(experiment, {P: 0.6})
+    # the older per-job form still works for callers holding a list
+    assert plan_hash(jobs) == plan_hash(again.jobs({P: 0.5})) != plan_hash(experiment.jobs({P: 0.6}))
+
+
+def test_grid_refuses_repeated_values_and_huge_samples():
+    with pytest.raises(ConditionError, match="lists a value more than once: 0.01"):
+        parameter_sets({"grid": {K: [0.01, 0.02, 0.01]}})
+    with pytest.raises(ConditionError, match="more than the limit"):
+        parameter_sets({"sample": {"n": 10**11, "parameters": [K]}})
+
+
+def test_condition_and_parameter_problems_are_reported_together():
+    with pytest.raises(ConditionError) as caught:
+        load_experiment({"ratoi": 1, "parameter_sweep": {"grid": {"k_decay_ifgn": [0.01]}}})
+    text = "\n".join(caught.value.problems)
+    assert "did you mean 'ratio'" in text and "did you mean 'k_decay_ifng'" in text
+
+
+def test_grid_past_the_limit_is_refused_before_it_is_built():
+    axis = [0.001 + i * 1e-6 for i in range(10_000)]
+    with pytest.raises(ConditionError, match="10,000,000,000 combinations is more than"):
+        parameter_sets({"grid": {K: axis, P: [i / 1e6 for i in range(1_000_000)]}})
 
 
 def test_known_parameters_have_bounds_around_defaults():
@@ -111,7 +135,8 @@ def test_example_files_load_with_their_stated_sizes():
     from pathlib import Path
 
     folder = Path(__file__).resolve().parents[1] / "examples"
-    sizes = {path.name: len(load_experiment(path).jobs()) for path in folder.glob("*.yaml")}
+    sizes = {path.name: load_experiment(path).size for path in folder.glob("*.yaml")}
+    assert sizes == {path.name: len(load_experiment(path).jobs()) for path in folder.glob("*.yaml")}
     assert sizes["large_sweep.yaml"] == 20_000
     assert sizes["parameter_samples.yaml"] == 5 * 64
 

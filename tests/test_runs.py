@@ -163,3 +163,57 @@ def test_a_worker_with_another_model_refuses_its_chunk():
     jobs = tuple(load_experiment({"ratio": 2}).jobs())
     with pytest.raises(ModelMismatch, match="install the same mscnk"):
         run_chunk(ChunkTask(0, jobs, run_schema([]), BatchEngine(), "not-this-model"))
+
+
+# -- lazy plans: jobs are made chunk by chunk, and dask holds a bounded number of chunks ----
+def test_a_run_makes_jobs_chunk_by_chunk_never_the_whole_list(tmp_path, monkeypatch):
+    from mscnk.experiment._jobs import Experiment, load_experiment
+
+    experiment = load_experiment({"assay": "cytotoxicity",
+                                  "sweep": {"ratio": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}})
+    made, leads = [], []
+    original = Experiment.iter_jobs
+
+    def counted(self, base_params=None):
+        for job in original(self, base_params):
+            made.append(job.index)
+            yield job
+
+    def whole_list(self, base_params=None):
+        raise AssertionError("the whole job list was built")
+
+    monkeypatch.setattr(Experiment, "iter_jobs", counted)
+    monkeypatch.setattr(Experiment, "jobs", whole_list)
+    out = tmp_path / "run"
+    summary = run_sweep(experiment, out, workers=1, chunk_size=2,
+                        on_chunk=lambda index: leads.append(len(made) - 2 * (index + 1)))
+    assert summary.ok == 10 and made == list(range(10))
+    assert max(leads) <= 2  # at most the next chunk is made ahead of the one written
+    rows = _rows(out)
+    assert rows["ratio"].tolist() == [float(r) for r in range(1, 11)]
+
+
+def test_dask_keeps_a_bounded_number_of_chunks_in_flight():
+    distributed = pytest.importorskip("distributed")
+    from mscnk.experiment._jobs import load_experiment
+    from mscnk.runs import Dask
+    from mscnk.runs._table import run_schema
+    from mscnk.runs._work import ChunkTask
+
+    jobs = load_experiment({"assay": "cytotoxicity",
+                            "sweep": {"ratio": list(range(1, 41))}}).jobs()
+    pulled: list[int] = []
+
+    def tasks():
+        for job in jobs:
+            pulled.append(job.index)
+            yield ChunkTask(job.index, (job,), run_schema([]), BatchEngine())
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        executor = Dask(address=cluster.scheduler_address)
+        results = executor.run(tasks())
+        first, _ = next(results)
+        assert len(pulled) <= executor.in_flight(1) + 1 < len(jobs), len(pulled)
+        rest = [index for index, _ in results]
+    assert sorted([first, *rest]) == list(range(len(jobs)))

@@ -7,8 +7,8 @@ import pytest
 
 from mscnk._keys import BLOCKADES, MSC_SOURCES
 from mscnk.experiment import Condition, Simulator
+from mscnk.model import sbml_errors, to_antimony, to_sbml
 from mscnk.model._build import build_model
-from mscnk.model._sbml import sbml_errors, to_antimony, to_sbml
 
 roadrunner = pytest.importorskip("roadrunner")
 MAX_RELATIVE = 1e-4  # the bound on every readout-relevant state

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import logging
 import math
+import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import typer
 from rich.console import Console
@@ -14,8 +18,20 @@ from rich.table import Table
 
 from mscnk._keys import READOUT_NAMES, READOUT_UNITS
 
-console = Console()
-errors = Console(stderr=True)
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.progress import Progress
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away (``| head -1``): stop writing; the command group
+        (:class:`mscnk.cli._Commands`) ends with exit 0 where rich would exit 1."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
+console = _Console()
+errors = _Console(stderr=True)
 EXIT_BAD_INPUT = 2
 
 
@@ -23,6 +39,66 @@ class Format(str, Enum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+#: The logger every mscnk module logs under (``logging.getLogger("mscnk.<module>")``).
+LOGGER = "mscnk"
+_settings = {"quiet": False}
+
+
+def configure_logging(*, quiet: bool = False, verbose: bool = False) -> None:
+    """Send ``mscnk`` log records to stderr: INFO by default, WARNING with ``quiet`` (which
+    also hides progress bars), DEBUG with ``verbose``. Calling it again replaces the handler."""
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger(LOGGER)
+    for handler in [h for h in logger.handlers if getattr(h, "_mscnk_cli", False)]:
+        logger.removeHandler(handler)
+    handler = RichHandler(console=errors, show_path=False, show_time=False,
+                          markup=False, rich_tracebacks=False)
+    handler._mscnk_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    _settings["quiet"] = quiet
+
+
+def progress_bar(*columns: Any) -> "Progress":
+    """A transient rich progress bar on stderr; hidden (disabled) under ``--quiet``."""
+    from rich.progress import Progress
+
+    return Progress(*columns, console=errors, transient=True, disable=_settings["quiet"])
+
+
+def print_table(table: Table) -> None:
+    """Print a rich table; off a terminal (a pipe, a file) at its full natural width, so no
+    cell is cut or folded at 80 columns."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    wide = console.options.update_width(1_000_000)
+    width = console.measure(table, options=wide).maximum
+    _Console(width=max(width, 20), file=console.file).print(table)
+
+
+def print_records(header: Sequence[str], rows: Sequence[Sequence[Any]], format: Format,
+                  *, records: Sequence[dict[str, Any]] | None = None) -> None:
+    """Rows as a rich table (long cells wrap, never cut: see :func:`print_table`), CSV or
+    JSON (``records`` if given, else one object per row keyed by ``header``)."""
+    if format == Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif format == Format.json:
+        items = records if records is not None else [dict(zip(header, r)) for r in rows]
+        sys.stdout.write(json.dumps(list(items), indent=1, ensure_ascii=False) + "\n")
+    else:
+        table = Table(*header)
+        for column in table.columns:
+            column.overflow = "fold"
+        for row in rows:
+            table.add_row(*(escape(str(c)) for c in row))
+        print_table(table)
 
 
 def fail(problems: list[str]) -> None:
@@ -46,12 +122,17 @@ def load_params(path: Optional[Path]) -> dict[str, float] | None:
 
 
 def print_readout_table(frame) -> None:
+    """Readouts (rows) of the conditions in ``frame`` (columns), a few conditions per table:
+    as many as fit a terminal's width (at most 6), 6 off a terminal."""
     names = list(frame.index)
-    for start in range(0, len(names), 6):
-        chunk = names[start:start + 6]
+    readout_width = max(len(r) for r in READOUT_NAMES) + 12  # name and unit columns, borders
+    per_table = (max(1, min(6, (console.width - readout_width) // 12)) if console.is_terminal
+                 else 6)
+    for start in range(0, len(names), per_table):
+        chunk = names[start:start + per_table]
         table = Table(show_header=True, header_style="bold")
-        table.add_column("readout")
-        table.add_column("unit")
+        table.add_column("readout", overflow="fold", min_width=readout_width - 12)
+        table.add_column("unit", overflow="fold")
         for name in chunk:
             table.add_column(escape(str(name)), justify="right", overflow="fold")
         for readout in READOUT_NAMES:
@@ -61,6 +142,6 @@ def print_readout_table(frame) -> None:
                 cells.append("-" if value is None or (isinstance(value, float) and math.isnan(value))
                              else f"{value:.4g}")
             table.add_row(readout, READOUT_UNITS[readout], *cells)
-        console.print(table)
+        print_table(table)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from mscnk._cli_common import Format, fail, load_params, print_readout_table, errors
+from mscnk._cli_common import (Format, errors, fail, load_params, print_readout_table,
+                               progress_bar)
 
 
 def run(
@@ -23,9 +25,13 @@ def run(
                                             help="dask.distributed scheduler address"),
     resume: bool = typer.Option(False, "--resume", help="finish the unfinished run in --out"),
     overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="replace an unfinished run in --out"),
+                                   help="replace the run in --out (only its own files "
+                                        "are removed)"),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1,
                                              help="conditions per chunk (default: chosen)"),
+    max_conditions: int = typer.Option(
+        10**7, "--max-conditions", min=1,
+        help="refuse plans with more jobs (conditions x parameter sets) than this"),
 ) -> None:
     """Simulate every condition of FILE into a results store in --out; print the readouts."""
     from mscnk.experiment import ConditionError
@@ -35,7 +41,7 @@ def run(
     from mscnk.store import StoreError
 
     try:
-        experiment = load_experiment(file)
+        experiment = load_experiment(file, max_jobs=max_conditions)
     except ConditionError as error:
         fail(error.problems)
     values = load_params(params)
@@ -46,6 +52,8 @@ def run(
                                      chunk_size=chunk_size, command=command)
     except (StoreError, ExecutorError) as error:
         fail([str(error)])
+    except ConditionError as error:  # a condition of a large plan, found invalid as it is made
+        fail(error.problems)
     except ModelMismatch as error:  # a worker with another mscnk: finished chunks stay
         errors.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
@@ -62,7 +70,7 @@ def _run_with_progress(experiment, out: Path, **options):
     import signal
     import time
 
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
+    from rich.progress import (BarColumn, MofNCompleteColumn, TaskProgressColumn,
                                TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
     from mscnk.runs import run_sweep
@@ -75,7 +83,7 @@ def _run_with_progress(experiment, out: Path, **options):
                TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=errors, transient=True) as bar:
+        with progress_bar(*columns) as bar:  # hidden under --quiet
             task = bar.add_task("conditions", total=None, rate="")
             clock: dict[str, float] = {}
 
@@ -96,23 +104,53 @@ def _run_with_progress(experiment, out: Path, **options):
         signal.signal(signal.SIGTERM, previous)
 
 
+def stdout_closed() -> None:
+    """After a reader closed our stdout (``| head``): send the rest to the null device, so
+    neither later prints nor the exit flush fail; the command goes on and exits 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _write(text: str) -> None:
+    """``text`` to stdout; a closed pipe ends the output quietly (see :func:`stdout_closed`)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+
+
 def _print_run(summary, format: Format) -> None:
     """The rows (csv, json, or a table for small runs), then a one-screen summary."""
-    from mscnk.store import RunStore
+    from mscnk.store import RunStore, StoreError
 
     if format is not Format.table or summary.jobs <= TABLE_ROWS:
-        frame = RunStore.open(summary.path).read()
-    if format is Format.csv:
-        sys.stdout.write(frame.set_index("condition").to_csv())
-    elif format is Format.json:
-        records = json.loads(frame.to_json(orient="records"))
-        sys.stdout.write(json.dumps(records, indent=2) + "\n")
-    elif summary.jobs <= TABLE_ROWS:
-        labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
-                  else frame["condition"] + " @ " + frame["parameter_set"])
-        print_readout_table(frame.set_axis(labels.to_list()))
+        try:
+            frame = RunStore.open(summary.path).read()
+        except StoreError as error:
+            fail([str(error)])
+    try:
+        if format is Format.csv:
+            _write(frame.set_index("condition").to_csv())
+        elif format is Format.json:
+            records = json.loads(frame.to_json(orient="records"))
+            _write(json.dumps(records, indent=2) + "\n")
+        elif summary.jobs <= TABLE_ROWS:
+            labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
+                      else frame["condition"] + " @ " + frame["parameter_set"])
+            print_readout_table(frame.set_axis(labels.to_list()))
+    except BrokenPipeError:
+        stdout_closed()
     rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
     earlier = f", {summary.chunks_skipped} from an earlier session" if summary.chunks_skipped else ""
+    if summary.chunks_redone:
+        earlier += (f", {summary.chunks_redone} run again (their files failed the check; "
+                    f"see run.json)")
     lines = [f"{summary.jobs} condition(s), {summary.ok} ok, {summary.failed} failed; "
              f"{summary.chunks} chunk(s){earlier}",
              f"{summary.wall_s:.1f} s on {summary.executor}, {rate:,.0f} conditions/s",
@@ -162,18 +200,21 @@ def results(
     limit: int = typer.Option(40, "--limit", min=1, help="rows shown in table format"),
 ) -> None:
     """Summarise a run (provenance, progress, swept inputs, readout ranges), or query it."""
-    if query is None:
-        _store_or_fail(path)
-        _print_description(path)
-        return
-    from mscnk.store import StoreError
+    from mscnk.store import StoreError, is_where_clause
     from mscnk.store import query as run_query
 
     _store_or_fail(path)
     try:
+        if query is None:
+            _print_description(path)
+            return
         frame = run_query(path, query)
+        where = is_where_clause(query)
     except StoreError as error:
         fail([str(error)])
+    except BrokenPipeError:
+        stdout_closed()
+        return
     if columns:
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
         unknown = [c for c in wanted if c not in frame.columns]
@@ -182,14 +223,17 @@ def results(
 
             fail([f"--columns: unknown column {c!r}{suggest(c, frame.columns)}" for c in unknown])
         frame = frame[wanted]
-    elif not query.lstrip().lower().startswith(("select", "with")):
+    elif where and format is Format.table:  # a screen shows a few columns; files keep all
         frame = frame[_default_columns(frame)]
-    if format is Format.csv:
-        sys.stdout.write(frame.to_csv(index=False))
-    elif format is Format.json:
-        sys.stdout.write(json.dumps(json.loads(frame.to_json(orient="records")), indent=2) + "\n")
-    else:
-        _print_frame(frame, limit)
+    try:
+        if format is Format.csv:
+            _write(frame.to_csv(index=False))
+        elif format is Format.json:
+            _write(json.dumps(json.loads(frame.to_json(orient="records")), indent=2) + "\n")
+        else:
+            _print_frame(frame, limit)
+    except BrokenPipeError:
+        stdout_closed()
     errors.print(f"{len(frame)} row(s)", highlight=False)
 
 
@@ -274,8 +318,8 @@ def _print_description(path: Path) -> None:
             console.print(f"({len(varying) - SUMMARY_READOUTS} more readouts vary: "
                           f"mscnk results {path} --query \"SELECT ... FROM results\")",
                           markup=False, highlight=False)
-    console.print(f"load in pandas: pd.read_parquet({str(path / 'chunks')!r})", markup=False,
-                  highlight=False)
+    console.print(f"load in pandas: mscnk.store.load({str(path)!r}) (checks every chunk), or "
+                  f"pd.read_parquet({str(path / 'chunks')!r})", markup=False, highlight=False)
 
 
 #: Readouts listed in a run's summary (the first that vary, in contract order).
@@ -340,11 +384,33 @@ def plot(
         if heat and hue:
             fail(["--hue does not apply to a heatmap (--z); use --facet"])
         figure = sweep_figure(frame, x, y, hue=hue, facet=facet, z=z)
+        _name_pooled(figure, frame, [x, *([y] if heat else []), *[k for k in (hue, facet) if k]])
         name = f"heatmap_{z}_by_{x}_{y}" if heat else f"{y}_by_{x}" + (f"_{hue}" if hue else "")
         name += f"_per_{facet}" if facet else ""
     stem = out if out is not None else path / "figures" / name.replace(".", "-")
     for written in save_figure(figure, stem):
         errors.print(f"wrote {written}", highlight=False)
+
+
+#: Pooled inputs named one by one in a plot's warning and subtitle.
+NAMED_POOLED = 4
+
+
+def _name_pooled(figure, frame, keys: list[str]) -> None:
+    """Warn (and say in the figure) which varying inputs each point averages over."""
+    from mscnk.plots._sweeps import pooled_inputs
+    from mscnk.runs import varied_columns
+
+    pooled = pooled_inputs(frame, keys, list(varied_columns(frame)))
+    if not pooled:
+        return
+    named = [f"{c} ({n} values)" for c, n in list(pooled.items())[:NAMED_POOLED]]
+    more = len(pooled) - len(named)
+    text = ", ".join(named) + (f" and {more} more" if more else "")
+    errors.print(f"[yellow]warning:[/] each point is pooled over rows that differ in {text}; fix them "
+                 f"with --where, or split them with --hue or --facet", highlight=False,
+                 soft_wrap=True)
+    figure.suptitle(f"pooled over {text}: mean, band min-max", fontsize=9)
 
 
 def _time_course_figure(path: Path, frame, species: list[str]):

@@ -1,20 +1,74 @@
 """The ``mscnk`` command line: run, results, plot, demo, validate, mechanisms, explain,
-parameters, export, docs. Run/results/plot live in :mod:`mscnk._cli_runs`."""
+parameters, fields, examples, export, docs. Run/results/plot live in :mod:`mscnk._cli_runs`."""
 
 from __future__ import annotations
 
+import os
+import sys
+from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
-from mscnk import _cli_runs
-from mscnk._cli_common import console, errors, fail, load_params
+from mscnk import __version__, _cli_runs
+from mscnk._cli_common import (Format, configure_logging, console, errors, fail, load_params,
+                               print_records, print_table, progress_bar)
 from mscnk._keys import READOUT_NAMES, READOUT_UNITS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+
+class _Commands(TyperGroup):
+    """The command group. A reader that goes away (``mscnk ... | head -1``) ends the
+    command quietly with exit 0, where click would exit 1 (or Python print a traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # inside the guard: a closed pipe shows here, not at exit
+            return result
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            return None
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (an in-process test runner)
+        pass
+    finally:
+        os.close(devnull)
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
                   help="Simulate MSC-NK cell crosstalk experiments.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"mscnk {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="print the mscnk version and exit"),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="only warnings and errors on stderr; no progress bars"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="debug messages on stderr"),
+) -> None:
+    """Simulate MSC-NK cell crosstalk experiments."""
+    if quiet and verbose:
+        fail(["--quiet and --verbose exclude each other; give one of them"])
+    configure_logging(quiet=quiet, verbose=verbose)
+
+
 app.command("run")(_cli_runs.run)
 app.command("results")(_cli_runs.results)
 app.command("plot")(_cli_runs.plot)
@@ -23,12 +77,14 @@ app.command("plot")(_cli_runs.plot)
 @app.command()
 def demo(out: Path = typer.Option(Path("demo_report"), "--out", help="report folder")) -> None:
     """Run the standard panel and write figures and a one-page HTML report."""
-    from rich.progress import Progress
+    from rich.progress import BarColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from mscnk.report import build_demo
 
     out.mkdir(parents=True, exist_ok=True)
-    with Progress(console=errors, transient=True) as progress:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TimeElapsedColumn())
+    with progress_bar(*columns) as progress:
         task = progress.add_task("demo panel", total=None)
         page = build_demo(out, progress=lambda name: progress.advance(task))
     console.print(f"demo report: {page}")
@@ -43,7 +99,6 @@ def validate(
 ) -> None:
     """Check literature findings against the model; exit 1 if any fails."""
     import time
-    from rich.progress import Progress
 
     from mscnk.analysis import load_findings, validate_results
     from mscnk.experiment import ConditionError
@@ -58,7 +113,7 @@ def validate(
         fail(problems)
     values = load_params(params)
     started = time.perf_counter()
-    with Progress(console=errors, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("findings", total=len(findings))
         results = validate_results(findings, params=values,
                                    progress=lambda done, total, _id: bar.update(task, completed=done))
@@ -95,7 +150,9 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
         for m in found:
             table.add_row(m.id, m.name, m.mode, f"{m.effect['sign']} {m.effect['target']}",
                           m.status, str(len(processes_of(m.id))))
-        console.print(table)
+        for column in table.columns:
+            column.overflow = "fold"
+        print_table(table)
         return
     for m in found:
         console.rule(f"[bold]{m.id}[/]: {m.name}")
@@ -133,49 +190,166 @@ def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_ly
 
 
 @app.command()
-def parameters(text: Optional[str] = typer.Argument(None, help="filter by name or mechanism")) -> None:
+def parameters(
+    text: Optional[str] = typer.Argument(None, help="filter by name or mechanism"),
+    format: Format = typer.Option(Format.table, "--format",
+                                  help="table, or csv/json with full-precision values"),
+) -> None:
     """List model parameters with unit, default, bounds and provenance."""
     from mscnk.model._build import build_model
     from mscnk.model._links import parameter_owners
 
     owners = parameter_owners()
-    table = Table("name", "value", "unit", "bounds", "mechanisms", "provenance")
-    for p in build_model().parameters:
-        if text and text not in p.name and text not in " ".join(owners[p.name]):
-            continue
-        table.add_row(p.name, f"{p.value:.4g}", p.unit, f"[{p.lower:.3g}, {p.upper:.3g}]",
-                      ", ".join(owners[p.name]), p.provenance)
-    console.print(table)
+    chosen = [p for p in build_model().parameters
+              if not text or text in p.name or text in " ".join(owners[p.name])]
+    if format == Format.table:
+        print_records(["name", "value", "unit", "bounds", "mechanisms", "provenance"],
+                      [[p.name, f"{p.value:.4g}", p.unit, f"[{p.lower:.3g}, {p.upper:.3g}]",
+                        ", ".join(owners[p.name]), p.provenance] for p in chosen], format)
+        return
+    header = ["name", "value", "unit", "lower", "upper", "mechanisms", "provenance"]
+    records = [dict(zip(header, (p.name, p.value, p.unit, p.lower, p.upper,
+                                 list(owners[p.name]), p.provenance))) for p in chosen]
+    rows = [[r["name"], repr(r["value"]), r["unit"], repr(r["lower"]), repr(r["upper"]),
+             " ".join(r["mechanisms"]), r["provenance"]] for r in records]
+    print_records(header, rows, format, records=records)
+
+
+class FieldFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def fields(format: FieldFormat = typer.Option(
+        FieldFormat.table, "--format",
+        help="table, csv, json, or markdown (the text of docs/conditions.md)")) -> None:
+    """List every condition field: dotted path, type, unit, default, allowed values, meaning."""
+    from mscnk.report._fields import HEADER, conditions_markdown, field_records, field_strings
+
+    if format == FieldFormat.markdown:
+        sys.stdout.write(conditions_markdown())
+        return
+    print_records(HEADER, field_strings(), Format(format.value), records=field_records())
+
+
+@app.command()
+def examples(
+    folder: Path = typer.Argument(..., help="where to copy them (created if missing)"),
+    force: bool = typer.Option(False, "--force", help="replace files that already exist"),
+) -> None:
+    """Copy the example experiments (FOLDER/examples) and the literature findings
+    (FOLDER/findings) that ship with mscnk into FOLDER."""
+    from importlib.resources import files
+
+    from mscnk.store import write_atomically
+
+    data = files("mscnk") / "data"
+    copies = [(source, folder / kind / source.name) for kind in ("examples", "findings")
+              for source in sorted((data / kind).iterdir(), key=lambda s: s.name)
+              if source.name.endswith(".yaml")]
+    blocked = [p for p in (folder, *(folder / kind for kind in ("examples", "findings")))
+               if p.exists() and not p.is_dir()]
+    if blocked:
+        fail([f"{p} exists and is not a folder; give another FOLDER" for p in blocked])
+    taken = [target for _, target in copies if target.exists() or target.is_symlink()]
+    if taken and not force:
+        fail([f"{target} exists; nothing was copied (pass --force to replace it)"
+              for target in taken])
+    for source, target in copies:
+        content = source.read_bytes()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(target, lambda p, content=content: p.write_bytes(content))
+        except OSError as error:  # a parent that is a file, a read-only folder, a full disk
+            fail([f"cannot write {target}: {error.strerror or error}"])
+    console.print(f"copied {len(copies)} files into {folder}/examples and {folder}/findings; "
+                  f"try: mscnk run {folder / 'examples' / 'ratio_sweep.yaml'} --out results",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 export_app = typer.Typer(help="Export the model (SBML Level 3, Antimony).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+_CONDITION = typer.Option(None, "--condition", help="condition or experiment file (YAML/JSON, "
+                          "as for mscnk run): export the main well of its condition")
+_NAME = typer.Option(None, "--name", help="which condition of a --condition file with several")
+_EXPORT_PARAMS = typer.Option(None, "--params", help="parameter values (YAML)")
+
+
+def _export_text(condition: Optional[Path], name: Optional[str],
+                 params: Optional[Path]) -> tuple[str, str]:
+    """SBML text (checked by libsbml) and a few words on the well it holds."""
+    from mscnk.model import sbml_errors, to_sbml
+
+    if name is not None and condition is None:
+        fail([f"--name needs --condition FILE (it picks one condition of that file); got "
+              f"--name {name!r} alone"])
+    values = load_params(params)
+    if condition is None:
+        text, what = to_sbml(parameters=values), "the empty well"
+    else:
+        from mscnk.engine import SolverError
+        from mscnk.experiment import ConditionError, export_condition_sbml, pick_condition
+
+        try:
+            label, chosen = pick_condition(condition, name)
+            text = export_condition_sbml(chosen, values, name=label)
+        except ConditionError as error:
+            fail(error.problems)
+        except SolverError as error:
+            errors.print(f"[bold red]error:[/] a pre-phase could not be solved: {error}",
+                         highlight=False, markup=False)
+            raise typer.Exit(1) from None
+        what = f"the main well of condition {label!r}"
+    problems = sbml_errors(text)
+    if problems:  # a bug, not bad input
+        errors.print("[bold red]error:[/] libsbml finds the export inconsistent", highlight=False)
+        for problem in problems:
+            errors.print(f"  - {problem}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    return text, what
+
+
+def _write_export(out: Path, text: str) -> None:
+    from mscnk.store import write_atomically
+
+    try:
+        write_atomically(out, lambda p: p.write_text(text))
+    except OSError as error:
+        fail([f"cannot write {out}: {error.strerror or error}"])
 
 
 @export_app.command("sbml")
-def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xml")) -> None:
-    """Write the model as SBML Level 3 Version 2 (validated with libsbml)."""
-    from mscnk.model._sbml import sbml_errors, to_sbml
+def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xml"),
+                condition: Optional[Path] = _CONDITION, name: Optional[str] = _NAME,
+                params: Optional[Path] = _EXPORT_PARAMS) -> None:
+    """Write the model as SBML Level 3 Version 2 (validated with libsbml).
 
-    text = to_sbml()
-    problems = sbml_errors(text)
-    if problems:
-        fail([f"libsbml consistency error: {p}" for p in problems])
-    from mscnk.store import write_atomically
-
-    write_atomically(out, lambda p: p.write_text(text))
-    console.print(f"wrote {out} (SBML L3V2, 0 consistency errors)")
+    Without --condition the document holds an empty well (no cells, default inputs); with
+    it, the initial state and inputs of that condition's main well (docs/export.md).
+    """
+    text, what = _export_text(condition, name, params)
+    _write_export(out, text)
+    console.print(f"wrote {out} (SBML L3V2, 0 consistency errors): {what}", highlight=False)
 
 
 @export_app.command("antimony")
-def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant")) -> None:
-    """Write the model as Antimony text."""
-    from mscnk.model._sbml import to_antimony
+def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant"),
+                    condition: Optional[Path] = _CONDITION, name: Optional[str] = _NAME,
+                    params: Optional[Path] = _EXPORT_PARAMS) -> None:
+    """Write the model as Antimony (translated from the SBML export by libAntimony)."""
+    from mscnk.model import ExportError, sbml_to_antimony
 
-    from mscnk.store import write_atomically
-
-    write_atomically(out, lambda p: p.write_text(to_antimony()))
-    console.print(f"wrote {out}")
+    text, what = _export_text(condition, name, params)
+    try:
+        antimony = sbml_to_antimony(text)
+    except ExportError as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    _write_export(out, antimony)
+    console.print(f"wrote {out} (Antimony): {what}", highlight=False)
 
 
 @app.command()

@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 import pandas as pd
-import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       model_validator)
 
 from mscnk.analysis._expectations import (FORM_FIELDS, Expectation, ExpectationResult, Name,
                                           form_of)
-from mscnk.experiment import Condition, ConditionError, deep_merge
-from mscnk.experiment._errors import describe, suggest
+from mscnk.experiment import Condition, ConditionError, deep_merge, read_data
+from mscnk.experiment._errors import suggest
 
 FINDING_KEYS = ("id", "claim", "source", "base", "conditions", "expect")
 _LINTING = "linting"  # validation context flag: the lint runs the cross-checks itself
@@ -143,8 +142,8 @@ def _check_conditions(item: Mapping[str, Any], where: str) -> list[str]:
             continue
         try:
             Condition.model_validate(deep_merge(base, raw))
-        except ValidationError as error:
-            problems += describe(error, Condition, where=f"finding {ident} condition {name}")
+        except ConditionError as error:  # the condition's own messages, placed in the finding
+            problems += [f"finding {ident} condition {name}: {p}" for p in error.problems]
     return problems
 
 
@@ -207,12 +206,10 @@ def lint_findings(items: Sequence[Any], *, origin: str = "findings") -> list[str
 
 def _read(source: str | Path) -> tuple[list[Any] | None, list[str]]:
     path = Path(source)
-    if not path.is_file():
-        return None, [f"findings file {str(path)!r} does not exist"]
     try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        return None, [f"{path}: not valid YAML: {error}"]
+        document = read_data(path, "findings file")
+    except ConditionError as error:  # missing, binary, not UTF-8, not YAML, over a limit
+        return None, error.problems
     if not isinstance(document, list):
         return None, [f"{path}: top level must be a list of findings, got "
                       f"{type(document).__name__}"]

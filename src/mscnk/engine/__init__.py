@@ -12,6 +12,7 @@ import numpy as np
 
 from mscnk.engine._batch import STATUS_MESSAGES, BatchEngine, BatchSolution, cores, solve_phases
 from mscnk.engine._scipy import Phase, PhaseSolution, ScipyEngine, SolverError, sample_times
+from mscnk.engine._warm import quick_engine
 from mscnk.model._compile import CompiledModel
 
 
@@ -23,4 +24,4 @@ class Engine(Protocol):
 
 
 __all__ = ["STATUS_MESSAGES", "BatchEngine", "BatchSolution", "Engine", "Phase", "PhaseSolution",
-           "ScipyEngine", "SolverError", "cores", "sample_times", "solve_phases"]
+           "ScipyEngine", "SolverError", "cores", "quick_engine", "sample_times", "solve_phases"]

@@ -1,12 +1,17 @@
 """Conditions (the contract's schema), phases, matched controls, readouts and sweeps."""
 
 from mscnk.experiment._errors import ConditionError
-from mscnk.experiment._files import deep_merge, load_conditions
+from mscnk.experiment._export import export_condition_sbml, pick_condition
+from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, load_conditions
+from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
 from mscnk.experiment._run import flatten, run_conditions, run_experiment
 from mscnk.experiment._schema import Condition
 from mscnk.experiment._simulate import Result, Simulator, simulate
+from mscnk.experiment._yaml import read_data
 
 __all__ = [
-    "Condition", "ConditionError", "Result", "Simulator", "deep_merge", "flatten",
-    "load_conditions", "run_conditions", "run_experiment", "simulate",
+    "MAX_CONDITIONS", "Condition", "ConditionError", "Experiment", "Job", "Result", "Simulator",
+    "deep_merge", "export_condition_sbml", "flatten", "load_conditions", "load_experiment",
+    "pick_condition", "plan_hash", "read_data",
+    "run_conditions", "run_experiment", "simulate",
 ]

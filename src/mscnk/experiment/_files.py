@@ -4,22 +4,42 @@ A file (or mapping) may be a single condition, a condition plus ``sweep``, or an
 experiment with ``conditions``, ``sweep`` and ``base`` (contract section 1), and may add a
 ``parameter_sweep`` (see :mod:`mscnk.experiment._parameters`). Every problem
 in the file is collected and reported at once, with the condition it belongs to.
+
+A plan is counted before anything is built (:meth:`ConditionPlan.__len__`) and its
+conditions are made one at a time (:meth:`ConditionPlan.items`), so a sweep of millions of
+conditions needs no more memory than one. Plans up to :data:`FULL_CHECK` conditions are
+validated whole up front; larger ones have every sweep value checked on its own axis and
+the cross-field rules checked over the axes they involve (every combination of those axes
+up to :data:`FULL_CHECK`, else their extreme values), and every condition is validated
+again as it is made (a bad one raises :class:`ConditionError` naming it).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import math
+from collections.abc import Iterator, Mapping as MappingABC
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from mscnk.experiment._errors import ConditionError, describe, suggest
-from mscnk.experiment._schema import Condition
+from mscnk.experiment._errors import ConditionError, describe, name_of, show, suggest
+from mscnk.experiment._schema import Condition, parse_condition
+from mscnk.experiment._yaml import read_data
 
 EXPERIMENT_KEYS = ("conditions", "sweep", "base", "parameter_sweep")
+#: Default most conditions (times parameter sets) in one plan; ``max_jobs`` overrides it.
+MAX_CONDITIONS = 10**7
+#: Plans up to this many conditions are validated whole before anything runs.
+FULL_CHECK = 100_000
+#: Fields of the cross-field rules (nk.cells from ratio x msc.cells, its cap).
+COUPLED = ("ratio", "msc.cells", "nk.cells")
+
+
+class PlanTooLarge(ConditionError):
+    """A plan past the ``max_conditions`` limit (refused before anything is built)."""
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,20 +54,19 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 
 def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """A YAML/JSON file or an in-memory mapping, as a plain dict."""
+    """A YAML/JSON file or an in-memory mapping, as a plain dict (see :mod:`._yaml`)."""
     if isinstance(source, Mapping):
         return dict(source)
-    path = Path(source)
-    if not path.is_file():
-        raise ConditionError([f"file {str(path)!r} does not exist"])
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ConditionError([f"{path}: not valid YAML/JSON: {error}"]) from error
+    if not isinstance(source, (str, Path)):
+        raise ConditionError([f"an experiment must be a file path or a mapping, got "
+                              f"{type(source).__name__} {show(source)}"])
+    document = read_data(source, "file")
     if document is None:
-        return {}
+        raise ConditionError([f"file {str(source)!r} is empty; write at least one field "
+                              f"(an empty mapping '{{}}' is the standard well)"])
     if not isinstance(document, Mapping):
-        raise ConditionError([f"{path}: top level must be a mapping, got {type(document).__name__}"])
+        raise ConditionError([f"{source}: top level must be a mapping, got "
+                              f"{type(document).__name__}"])
     return dict(document)
 
 
@@ -66,81 +85,305 @@ FIELD_PATHS: tuple[str, ...] = tuple(_field_paths(Condition))
 
 
 def _set_path(target: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(target)
+    """A copy of ``target`` with the dotted ``path`` set (its blocks must be mappings)."""
+    out = dict(target)
     node = out
     parts = path.split(".")
     for part in parts[:-1]:
-        node = node.setdefault(part, {})
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, Mapping) else {}
+        node = node[part]
     node[parts[-1]] = value
     return out
+
+
+def _blocking(raw: Mapping[str, Any], path: str) -> str | None:
+    """The block on ``path`` that is set to something other than a mapping, if any."""
+    node: Any = raw
+    parts = path.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None and not isinstance(node, Mapping):
+            return ".".join(parts[:depth + 1])
+    return None
 
 
 def _label(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "+".join(str(v) for v in value) or "none"
-    return str(value)
+    return show(value, 60) if not isinstance(value, str) else value
 
 
-def _expand_sweep(name: str | None, raw: dict[str, Any], sweep: Mapping[str, Any],
-                  problems: list[str]) -> dict[str, dict[str, Any]]:
-    for path, values in sweep.items():
-        if path not in FIELD_PATHS:
-            problems.append(f"sweep: unknown field path {path!r}; allowed: "
-                            f"{', '.join(FIELD_PATHS)}{suggest(path, FIELD_PATHS)}")
-        elif not isinstance(values, list) or not values:
-            problems.append(f"sweep: {path!r} must be a non-empty list of values, got {values!r}")
-    if any(p.startswith("sweep:") for p in problems):
-        return {name or "base": raw}  # still validate the condition itself
-    out = {}
-    for combo in itertools.product(*sweep.values()):
-        condition = raw
-        for path, value in zip(sweep, combo):
-            condition = _set_path(condition, path, value)
-        tag = ",".join(f"{p}={_label(v)}" for p, v in zip(sweep, combo))
-        out[f"{name}[{tag}]" if name else tag] = condition
-    return out
+def _same_key(value: Any) -> Any:
+    """What makes two sweep values the same: equal numbers (1, 1.0), equal lists."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("number", value)
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(map(show, value)))
+    return (type(value).__name__, show(value))
 
 
-def load_conditions(source: str | Path | Mapping[str, Any]) -> dict[str, Condition]:
-    """Named, validated (not yet resolved) conditions of an experiment, in file order."""
+def _check_axis(path: Any, values: Any, problems: list[str]) -> bool:
+    """Problems with one sweep axis on its own (path, list, duplicates); True if usable."""
+    if not isinstance(path, str) or path not in FIELD_PATHS:
+        problems.append(f"sweep: unknown field path {show(path)}; allowed: "
+                        f"{', '.join(FIELD_PATHS)}{suggest(path, FIELD_PATHS)}")
+        return False
+    if not isinstance(values, list) or not values:
+        problems.append(f"sweep: {path!r} must be a non-empty list of values, got {show(values)}")
+        return False
+    groups: list[list[Any]] = []
+    index: dict[Any, int] = {}
+    for value in values:  # equal values (1 and 1.0) or equal names (1 and '1') collide
+        keys = (("name", _label(value)), _same_key(value))
+        found = next((index[key] for key in keys if key in index), len(groups))
+        if found == len(groups):
+            groups.append([])
+        groups[found].append(value)
+        for key in keys:
+            index.setdefault(key, found)
+    repeated = [group for group in groups if len(group) > 1]
+    if repeated:
+        problems.append(f"sweep: {path!r} lists the same value more than once: "
+                        f"{'; '.join(', '.join(map(show, group)) for group in repeated)} "
+                        f"(equal numbers, or values that read the same); list each value once")
+        return False
+    return True
+
+
+class ConditionPlan(MappingABC):
+    """Named conditions of an experiment, counted without building them, made one by one.
+
+    A read-only mapping ``{name: Condition}`` in file order (named conditions outer, the
+    sweep's Cartesian product inner). ``len()`` is free; iterating names or ``items()``
+    makes and validates each condition as it goes; ``plan[name]`` builds (and keeps) the
+    whole mapping, so use it only on small plans.
+    """
+
+    def __init__(self, named: list[tuple[str | None, dict[str, Any]]],
+                 sweep: dict[str, list[Any]], single: bool) -> None:
+        self._named = named
+        self._sweep = sweep
+        self._single = single
+        self._built: dict[str, Condition] | None = None
+
+    def __len__(self) -> int:
+        return len(self._named) * math.prod(len(v) for v in self._sweep.values())
+
+    def _name(self, name: str | None, combo: tuple[Any, ...]) -> str:
+        if not self._sweep:
+            return "condition" if name is None else name
+        tag = ",".join(f"{p}={_label(v)}" for p, v in zip(self._sweep, combo))
+        return f"{name}[{tag}]" if name is not None else tag
+
+    def raw_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(name, raw mapping)`` of every condition, unvalidated, in plan order."""
+        for name, raw in self._named:
+            for combo in itertools.product(*self._sweep.values()):
+                condition = raw
+                for path, value in zip(self._sweep, combo):
+                    condition = _set_path(condition, path, value)
+                yield self._name(name, combo), condition
+
+    def _where(self, name: str) -> str:
+        return "" if self._single else f"condition {name!r}"
+
+    def items(self) -> Iterator[tuple[str, Condition]]:  # type: ignore[override]
+        """``(name, Condition)`` made and validated one at a time."""
+        if self._built is not None:
+            yield from self._built.items()
+            return
+        for name, raw in self.raw_items():
+            try:
+                yield name, parse_condition(raw)
+            except ValidationError as error:
+                raise ConditionError(describe(error, Condition, where=self._where(name))) from None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._built is not None:
+            yield from self._built
+            return
+        for name, _ in self.raw_items():
+            yield name
+
+    def values(self) -> Iterator[Condition]:  # type: ignore[override]
+        for _, condition in self.items():
+            yield condition
+
+    def __getitem__(self, name: str) -> Condition:
+        return self.build()[name]
+
+    def build(self) -> dict[str, Condition]:
+        """Every condition in memory (kept); :class:`ConditionError` lists every problem."""
+        if self._built is None:
+            problems: list[str] = []
+            failing: dict[str, list[str]] = {}  # message -> the conditions it applies to
+            built: dict[str, Condition] = {}
+            for name, raw in self.raw_items():
+                if name in built:
+                    problems.append(f"condition {name!r} appears twice; names must be unique")
+                    continue
+                try:
+                    built[name] = parse_condition(raw)
+                except ValidationError as error:
+                    for message in describe(error, Condition):
+                        failing.setdefault(message, []).append(name)
+            for message, names in failing.items():
+                problems += self._placed(message, names)
+            if problems:
+                raise ConditionError(dict.fromkeys(problems))
+            self._built = built
+        return self._built
+
+    def _placed(self, message: str, names: list[str]) -> list[str]:
+        """``message`` with the conditions it applies to (said once when they are many)."""
+        if self._single:
+            return [message]
+        if len(names) == len(self) > 1:
+            return [f"every condition ({len(names):,}): {message}"]
+        if len(names) > 3:
+            return [f"conditions {names[0]!r}, {names[1]!r} and {len(names) - 2:,} more: "
+                    f"{message}"]
+        return [f"condition {name!r}: {message}" for name in names]
+
+    def check(self) -> list[str]:
+        """Every problem found without making more than :data:`FULL_CHECK` conditions."""
+        if len(self) <= FULL_CHECK:
+            try:
+                self.build()
+            except ConditionError as error:
+                return error.problems
+            return []
+        problems: list[str] = []
+        firsts = {path: values[0] for path, values in self._sweep.items()}
+        for name, raw in self._named:
+            first = raw
+            for path, value in firsts.items():
+                first = _set_path(first, path, value)
+            problems += self._problems(name, first, firsts, keep=None)
+            for path, values in self._sweep.items():  # every value on its own axis
+                for value in values[1:]:
+                    combo = {**firsts, path: value}
+                    problems += self._problems(name, _set_path(first, path, value), combo,
+                                               keep=tuple(path.split(".")))
+            coupled = {p: v for p, v in self._sweep.items() if p in COUPLED}
+            if math.prod(len(v) for v in coupled.values()) > FULL_CHECK:
+                coupled = {p: _extremes(v) for p, v in coupled.items()}
+            if math.prod(len(v) for v in coupled.values()) > 1:
+                for combo in itertools.product(*coupled.values()):
+                    point = first
+                    for path, value in zip(coupled, combo):
+                        point = _set_path(point, path, value)
+                    problems += self._problems(name, point, {**firsts, **dict(zip(coupled, combo))},
+                                               keep=())
+        return list(dict.fromkeys(problems))
+
+    def _problems(self, name: str | None, raw: dict[str, Any], combo: dict[str, Any],
+                  keep: tuple[str, ...] | None) -> list[str]:
+        """Messages for one condition; ``keep``: only errors at that field (``()``: only
+        cross-field ones; None: all)."""
+        try:
+            parse_condition(raw)
+        except ValidationError as error:
+            where = self._where(self._name(name, tuple(combo.values())))
+            if keep is None:
+                return describe(error, Condition, where=where)
+            wanted = [e for e in error.errors()
+                      if (tuple(map(str, e["loc"][:len(keep)])) == keep if keep else not e["loc"])]
+            return describe(wanted, Condition, where=where)
+        return []
+
+
+def _extremes(values: list[Any]) -> list[Any]:
+    """The values of a coupled axis that decide its cross-field rules: the smallest and
+    largest numbers, and null (both rules are monotonic in ratio, msc.cells, nk.cells)."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    picked = [min(numbers), max(numbers)] if numbers else []
+    return list(dict.fromkeys(picked + [v for v in values if v is None])) or values[:1]
+
+
+def _block(document: dict[str, Any], key: str, problems: list[str]) -> Any:
+    """``document[key]`` if given: it must be a non-empty mapping (None when absent/bad)."""
+    if key not in document:
+        return None
+    value = document.pop(key)
+    if not isinstance(value, Mapping) or not value:
+        what = "a non-empty mapping" + (" of field paths to value lists" if key == "sweep"
+                                        else " of names to conditions" if key == "conditions"
+                                        else " of condition fields")
+        problems.append(f"{key}: must be {what}, got {show(value)}")
+        return None
+    return value
+
+
+def plan_conditions(source: str | Path | Mapping[str, Any],
+                    problems: list[str]) -> ConditionPlan:
+    """The plan of an experiment without building or checking its conditions; problems of
+    its structure (blocks, sweep axes, names) go to ``problems``."""
     document = read_document(source)
     document.pop("parameter_sweep", None)  # parameter sets: see load_experiment
-    problems: list[str] = []
-    sweep = document.pop("sweep", None) or {}
-    named = document.pop("conditions", None)
-    base = document.pop("base", None) or {}
-    for key, value in (("sweep", sweep), ("conditions", named or {}), ("base", base)):
-        if not isinstance(value, Mapping):
-            problems.append(f"{key}: must be a mapping, got {value!r}")
+    sweep = _block(document, "sweep", problems) or {}
+    named = _block(document, "conditions", problems)
+    base = _block(document, "base", problems) or {}
     for key in [k for k in document if k not in Condition.model_fields]:
         allowed = (*EXPERIMENT_KEYS, *Condition.model_fields)
-        problems.append(f"unknown top-level key {key!r} (value {document.pop(key)!r}); "
-                        f"allowed: {', '.join(allowed)}{suggest(str(key), allowed)}")
-    if not all(isinstance(v, Mapping) for v in (sweep, named or {}, base)):
-        raise ConditionError(problems)
+        problems.append(f"unknown top-level key {show(key)} (value {show(document.pop(key))}); "
+                        f"allowed: {', '.join(allowed)}{suggest(key, allowed)}")
     base = deep_merge(base, document)  # condition fields at the top level join the base
-    raws: dict[str, dict[str, Any]] = {}
+    entries: list[tuple[str | None, dict[str, Any]]] = []
     if named:
-        for name, condition in named.items():
-            if condition is not None and not isinstance(condition, Mapping):
-                problems.append(f"condition {name!r}: must be a mapping, got {condition!r}")
+        names: dict[str, Any] = {}
+        for key, condition in named.items():
+            name = name_of(key)
+            if name in names:
+                problems.append(f"conditions: names {show(names[name])} and {show(key)} both "
+                                f"read as {name!r}; names must be unique")
                 continue
-            merged = deep_merge(base, condition or {})
-            if sweep:
-                raws.update(_expand_sweep(str(name), merged, sweep, problems))
-            else:
-                raws[str(name)] = merged
-    elif sweep:
-        raws.update(_expand_sweep(None, base, sweep, problems))
+            names[name] = key
+            if condition is not None and not isinstance(condition, Mapping):
+                problems.append(f"condition {name!r}: must be a mapping, got {show(condition)}")
+                continue
+            entries.append((name, deep_merge(base, condition or {})))
     else:
-        raws["condition"] = base
-    conditions: dict[str, Condition] = {}
-    single = not named and not sweep
-    for name, raw in raws.items():
-        try:
-            conditions[name] = Condition.model_validate(raw)
-        except ValidationError as error:
-            problems.extend(describe(error, Condition, where="" if single else f"condition {name!r}"))
+        entries.append((None, base))
+    axes = {path: values for path, values in sweep.items() if _check_axis(path, values, problems)}
+    for path in axes:
+        for name, raw in entries:
+            blocked = _blocking(raw, path)
+            if blocked:
+                value = raw
+                for part in blocked.split("."):
+                    value = value[part]
+                where = f"condition {name!r}: " if name is not None else ""
+                problems.append(f"{where}sweep {path!r} cannot be set: {blocked!r} is "
+                                f"{show(value)}, not a mapping of fields")
+    if len(axes) < len(sweep):
+        axes = {}  # still validate the conditions themselves
+    return ConditionPlan(entries, axes, single=not named and not sweep)
+
+
+def load_plan(source: str | Path | Mapping[str, Any], *,
+              max_conditions: int | None = MAX_CONDITIONS, sets: int = 1) -> ConditionPlan:
+    """The checked plan of an experiment (see the module docstring); ``sets`` parameter sets
+    multiply its size for the ``max_conditions`` limit (None: no limit)."""
+    problems: list[str] = []
+    plan = plan_conditions(source, problems)
+    if max_conditions is not None and len(plan) * sets > max_conditions:
+        size = (f"{len(plan):,} condition{'s' * (len(plan) != 1)}"
+                + (f" x {sets:,} parameter sets" if sets > 1 else ""))
+        problems.append(f"the plan has {size} = {len(plan) * sets:,} jobs, more than the limit "
+                        f"of {max_conditions:,}; split the experiment or raise the limit "
+                        f"(--max-conditions, max_jobs=)")
+        raise PlanTooLarge(problems)
+    problems += plan.check()
     if problems:
         raise ConditionError(dict.fromkeys(problems))  # dedupe, keep order
-    return conditions
+    return plan
+
+
+def load_conditions(source: str | Path | Mapping[str, Any], *,
+                    max_conditions: int | None = MAX_CONDITIONS) -> dict[str, Condition]:
+    """Named, validated (not yet resolved) conditions of an experiment, in file order, all
+    in memory (for large plans use :func:`mscnk.experiment.load_experiment` and its
+    ``iter_jobs``)."""
+    return load_plan(source, max_conditions=max_conditions).build()

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-import yaml
 
-from mscnk.experiment._errors import ConditionError, suggest
+from mscnk.experiment._errors import ConditionError, is_number, show, suggest
+from mscnk.experiment._yaml import read_data
 from mscnk.model._declare import Parameter
 from mscnk.model._build import build_model
 
@@ -47,22 +48,38 @@ def known_parameters() -> dict[str, Parameter]:
     return {p.name: p for p in build_model().parameters}
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+#: Most parameter sets one ``parameter_sweep`` block may make.
+MAX_SETS = 10**7
+
+
+def count_parameter_sets(block: Any) -> int:
+    """How many parameter sets ``block`` makes, without making them (1 if malformed)."""
+    if not isinstance(block, Mapping):
+        return 1
+    count = 1
+    grid = block.get("grid")
+    if isinstance(grid, Mapping):
+        count *= math.prod(len(v) for v in grid.values() if isinstance(v, list) and v)
+    sample = block.get("sample")
+    if isinstance(sample, Mapping):
+        n = sample.get("n")
+        if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+            count *= n
+    return count
 
 
 def check_value(where: str, name: str, value: Any, problems: list[str]) -> float | None:
     """``value`` as a float if ``name`` is a parameter and the value lies in its bounds."""
     known = known_parameters()
     if name not in known:
-        problems.append(f"{where}: unknown parameter {name!r}{suggest(str(name), known)}")
+        problems.append(f"{where}: unknown parameter {show(name)}{suggest(name, known)}")
         return None
     parameter = known[name]
-    if not _is_number(value):
-        problems.append(f"{where}: {name}: value {value!r} is not a number (finite)")
+    if not is_number(value):
+        problems.append(f"{where}: {name}: value {show(value)} is not a number (finite)")
         return None
     if not parameter.lower <= value <= parameter.upper:
-        problems.append(f"{where}: {name} = {value} is outside its bounds "
+        problems.append(f"{where}: {name} = {show(value)} is outside its bounds "
                         f"[{parameter.lower}, {parameter.upper}] {parameter.unit}")
         return None
     return float(value)
@@ -72,12 +89,15 @@ def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
     """Validated ``{name: value}`` from a parameter mapping; :class:`ConditionError` if bad."""
     if not isinstance(raw, Mapping):
         raise ConditionError([f"{where}: must be a mapping of parameter names to values, "
-                              f"got {raw!r}"])
+                              f"got {show(raw)}"])
     problems: list[str] = []
     values = {}
     for name, entry in raw.items():
+        if not isinstance(name, str):
+            problems.append(f"{where}: parameter names are words, got {show(name)}")
+            continue
         value = entry.get("value") if isinstance(entry, Mapping) else entry
-        checked = check_value(where, str(name), value, problems)
+        checked = check_value(where, name, value, problems)
         if checked is not None:
             values[str(name)] = checked
     if problems:
@@ -87,11 +107,9 @@ def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
 
 def load_parameters(path: str | Path) -> dict[str, float]:
     """A parameter file as validated ``{name: value}``."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConditionError([f"--params {path}: cannot read: {error}"]) from error
+    raw = read_data(path, "--params")
+    if raw is None:
+        raise ConditionError([f"--params {str(path)!r} is empty; write 'name: value' lines"])
     return parameter_values(raw, where=f"--params {path}")
 
 
@@ -99,16 +117,26 @@ def _grid(raw: Any, problems: list[str]) -> list[tuple[str, dict[str, float]]]:
     where = "parameter_sweep.grid"
     if not isinstance(raw, Mapping) or not raw:
         problems.append(f"{where}: must be a non-empty mapping of parameter names to value "
-                        f"lists, got {raw!r}")
+                        f"lists, got {show(raw)}")
         return []
     axes = {}
     for name, values in raw.items():
         if not isinstance(values, list) or not values:
-            problems.append(f"{where}: {name!r} must be a non-empty list of values, got {values!r}")
+            problems.append(f"{where}: {show(name)} must be a non-empty list of values, got {show(values)}")
             continue
-        checked = [check_value(where, str(name), v, problems) for v in values]
+        name = name if isinstance(name, str) else show(name)
+        checked = [check_value(where, name, v, problems) for v in values]
+        counts = Counter(v for v in checked if v is not None)
+        repeated = sorted(v for v, times in counts.items() if times > 1)
+        if repeated:
+            problems.append(f"{where}: {name} lists a value more than once: "
+                            f"{', '.join(map(show, repeated))}; list each value once")
         axes[str(name)] = checked
     if any(p.startswith(where) for p in problems):
+        return []
+    count = math.prod(len(values) for values in axes.values())
+    if count > MAX_SETS:
+        problems.append(f"{where}: {count:,} combinations is more than the limit of {MAX_SETS:,}")
         return []
     return [(",".join(f"{n}={v:g}" for n, v in zip(axes, combo)), dict(zip(axes, combo)))
             for combo in itertools.product(*axes.values())]
@@ -120,19 +148,19 @@ def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, f
         raw = dict.fromkeys(raw, "log_uniform")
     if not isinstance(raw, Mapping) or not raw:
         problems.append(f"{where}: must map parameter names to a distribution "
-                        f"({', '.join(DISTRIBUTIONS)}) or {{distribution, low, high}}, got {raw!r}")
+                        f"({', '.join(DISTRIBUTIONS)}) or {{distribution, low, high}}, got {show(raw)}")
         return {}
     known = known_parameters()
     ranges = {}
     for name, spec in raw.items():
         if name not in known:
-            problems.append(f"{where}: unknown parameter {name!r}{suggest(str(name), known)}")
+            problems.append(f"{where}: unknown parameter {show(name)}{suggest(name, known)}")
             continue
         parameter = known[name]
         spec = {"distribution": spec} if isinstance(spec, str) else spec
         if not isinstance(spec, Mapping):
             problems.append(f"{where}: {name}: expected a distribution name or a mapping, "
-                            f"got {spec!r}")
+                            f"got {show(spec)}")
             continue
         unknown = [k for k in spec if k not in ("distribution", "low", "high")]
         if unknown:
@@ -140,7 +168,7 @@ def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, f
                             f"low, high")
         distribution = spec.get("distribution", "log_uniform")
         if distribution not in DISTRIBUTIONS:
-            problems.append(f"{where}: {name}: distribution {distribution!r} is not allowed; "
+            problems.append(f"{where}: {name}: distribution {show(distribution)} is not allowed; "
                             f"allowed: {', '.join(DISTRIBUTIONS)}")
             continue
         low = check_value(f"{where}: low", name, spec.get("low", parameter.lower), problems)
@@ -171,18 +199,20 @@ def unit_samples(method: str, n: int, dimensions: int, seed: int) -> np.ndarray:
 def _sample(raw: Any, problems: list[str]) -> tuple[list[tuple[str, dict[str, float]]], int]:
     where = "parameter_sweep.sample"
     if not isinstance(raw, Mapping):
-        problems.append(f"{where}: must be a mapping with keys {', '.join(SAMPLE_KEYS)}, got {raw!r}")
+        problems.append(f"{where}: must be a mapping with keys {', '.join(SAMPLE_KEYS)}, got {show(raw)}")
         return [], 0
     for key in [k for k in raw if k not in SAMPLE_KEYS]:
-        problems.append(f"{where}: unknown key {key!r}; allowed: {', '.join(SAMPLE_KEYS)}"
-                        f"{suggest(str(key), SAMPLE_KEYS)}")
+        problems.append(f"{where}: unknown key {show(key)}; allowed: {', '.join(SAMPLE_KEYS)}"
+                        f"{suggest(key, SAMPLE_KEYS)}")
     n, seed, method = raw.get("n"), raw.get("seed", 0), raw.get("method", "random")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        problems.append(f"{where}.n: must be a positive integer, got {n!r}")
+        problems.append(f"{where}.n: must be a positive integer, got {show(n)}")
+    elif n > MAX_SETS:
+        problems.append(f"{where}.n: {n:,} samples is more than the limit of {MAX_SETS:,}")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        problems.append(f"{where}.seed: must be a non-negative integer, got {seed!r}")
+        problems.append(f"{where}.seed: must be a non-negative integer, got {show(seed)}")
     if method not in METHODS:
-        problems.append(f"{where}.method: {method!r} is not allowed; allowed: {', '.join(METHODS)}")
+        problems.append(f"{where}.method: {show(method)} is not allowed; allowed: {', '.join(METHODS)}")
     elif method == "sobol" and isinstance(n, int) and n > 0 and n & (n - 1):
         problems.append(f"{where}.n: sobol needs a power of 2 (its balance properties), got {n}; "
                         f"use {1 << (n - 1).bit_length()} or another method")
@@ -213,10 +243,10 @@ def parameter_sets(block: Any) -> tuple[dict[str, dict[str, float]], int | None]
     problems: list[str] = []
     if not isinstance(block, Mapping) or not block:
         raise ConditionError([f"parameter_sweep: must be a mapping with 'grid' and/or 'sample', "
-                              f"got {block!r}"])
+                              f"got {show(block)}"])
     for key in [k for k in block if k not in ("grid", "sample")]:
-        problems.append(f"parameter_sweep: unknown key {key!r}; allowed: grid, sample"
-                        f"{suggest(str(key), ('grid', 'sample'))}")
+        problems.append(f"parameter_sweep: unknown key {show(key)}; allowed: grid, sample"
+                        f"{suggest(key, ('grid', 'sample'))}")
     grid = _grid(block["grid"], problems) if "grid" in block else [("", {})]
     samples, seed = _sample(block["sample"], problems) if "sample" in block else ([("", {})], None)
     overlap = set(grid[0][1]) & set(samples[0][1]) if grid and samples else set()

@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from mscnk._keys import READOUT_NAMES
-from mscnk.engine import SolverError
+from mscnk.engine import Engine, SolverError
 from mscnk.experiment._schema import Condition
 from mscnk.experiment._simulate import Result, Simulator
 
@@ -44,14 +44,16 @@ CHUNK = 256
 
 def run_conditions(conditions: Mapping[str, Condition], *,
                    params: Mapping[str, float] | None = None,
-                   progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+                   progress: Callable[[str], None] | None = None,
+                   engine: Engine | None = None) -> pd.DataFrame:
     """One row per condition (index: name): status, error, resolved fields, then readouts.
 
     Conditions go to the engine in chunks of :data:`CHUNK` (their wells batched together);
     a condition whose solver fails gets ``status = "failed"``, the solver's message in
     ``error`` and NaN readouts. (Runs into a results store: :func:`mscnk.runs.run_sweep`.)
+    ``engine``: the solver (default: the batched engine).
     """
-    simulator = Simulator(params)
+    simulator = Simulator(params, engine=engine)
     names = list(conditions)
     rows = []
     for start in range(0, len(names), CHUNK):

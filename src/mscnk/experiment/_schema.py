@@ -7,11 +7,12 @@ pydantic's errors into messages that name the field, the value and what is allow
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mscnk import _keys
+from mscnk.experiment._errors import ConditionError, describe
 
 # Literal[tuple] spells out the contract's vocabularies from the one list in _keys.
 MscSource = Literal[_keys.MSC_SOURCES]  # type: ignore[valid-type]
@@ -22,92 +23,157 @@ _MAX_CELLS = 1e8
 _MAX_HOURS = 24 * 60.0
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+class _Checked(type(BaseModel)):  # type: ignore[misc]
+    """Calling a schema class (``Condition(ratio=...)``) raises :class:`ConditionError`
+    with the CLI's messages instead of pydantic's ``ValidationError``."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            raise ConditionError(describe(error, cls)) from None
 
 
-def _dose(upper: float, unit: str) -> object:
-    return Field(0.0, ge=0.0, le=upper, description=unit)
+class _Strict(BaseModel, metaclass=_Checked):
+    """Strict types: numbers are int or float (not bool, not a string such as '10'), booleans
+    are true/false; only list fields take lists (``strict=False`` on those fields)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False)
+
+
+def _dose(upper: float, unit: str, meaning: str) -> object:
+    """A dose or concentration field: 0 by default, at most ``upper`` (in ``unit``)."""
+    return Field(0.0, ge=0.0, le=upper, description=meaning, json_schema_extra={"unit": unit})
+
+
+def _added(upper: float, unit: str, mediator: str) -> object:
+    return _dose(upper, unit, f"recombinant {mediator} added at the start of the main phase")
 
 
 class Msc(_Strict):
-    source: MscSource = "bone_marrow"
-    cells: float = Field(20000, ge=0, le=_MAX_CELLS)
-    ifng_pretreatment_ng_ml: float = _dose(1000.0, "ng/ml")
-    pretreatment_h: float = Field(48.0, ge=0, le=_MAX_HOURS)
-    tlr3_priming: bool = False
-    tlr4_priming: bool = False
-    knockdown: tuple[Knockdown, ...] = ()
+    source: MscSource = Field("bone_marrow", description=(
+        "tissue the MSCs come from; sets their NK ligands, HLA, secretome and growth"))
+    cells: float = Field(20000, ge=0, le=_MAX_CELLS, description=(
+        "MSCs per well at the start of the main phase; 0: an NK-alone well"),
+        json_schema_extra={"unit": "cells"})
+    ifng_pretreatment_ng_ml: float = _dose(
+        1000.0, "ng/ml", "IFN-gamma during the MSC pre-treatment (licensing), washed out before "
+        "the main phase")
+    pretreatment_h: float = Field(48.0, ge=0, le=_MAX_HOURS, description=(
+        "length of the MSC pre-treatment (inert when nothing is pre-treated)"),
+        json_schema_extra={"unit": "h"})
+    tlr3_priming: bool = Field(False, description="poly(I:C) during the MSC pre-treatment")
+    tlr4_priming: bool = Field(False, description="LPS during the MSC pre-treatment")
+    knockdown: tuple[Knockdown, ...] = Field((), description="MSC genes knocked down",
+                                             strict=False)
 
 
 class Activation(_Strict):
-    il2_u_ml: float = Field(100.0, ge=0, le=10000.0)
-    il12_ng_ml: float = _dose(1000.0, "ng/ml")
-    il15_ng_ml: float = _dose(1000.0, "ng/ml")
-    il18_ng_ml: float = _dose(1000.0, "ng/ml")
-    il21_ng_ml: float = _dose(1000.0, "ng/ml")
+    il2_u_ml: float = Field(100.0, ge=0, le=10000.0, description=(
+        "IL-2 during NK pre-activation and the main phase"),
+        json_schema_extra={"unit": "U/ml"})
+    il12_ng_ml: float = _dose(1000.0, "ng/ml", "IL-12 during NK pre-activation and the main phase")
+    il15_ng_ml: float = _dose(1000.0, "ng/ml", "IL-15 during NK pre-activation and the main phase")
+    il18_ng_ml: float = _dose(1000.0, "ng/ml", "IL-18 during NK pre-activation and the main phase")
+    il21_ng_ml: float = _dose(1000.0, "ng/ml", "IL-21 during NK pre-activation and the main phase")
 
 
 class Nk(_Strict):
-    cells: float | None = Field(None, ge=0, le=_MAX_CELLS)
+    cells: float | None = Field(None, ge=0, le=_MAX_CELLS, description=(
+        "NK cells per well at the start of the main phase; null: ratio x msc.cells (an error "
+        "when msc.cells is 0)"),
+        json_schema_extra={"unit": "cells"})
     activation: Activation = Activation()
-    preactivation_h: float = Field(72.0, ge=0, le=_MAX_HOURS)
-    car: bool = False
+    preactivation_h: float = Field(72.0, ge=0, le=_MAX_HOURS, description=(
+        "cytokine pre-activation of the NK cells before MSCs are added"),
+        json_schema_extra={"unit": "h"})
+    car: bool = Field(False, description=(
+        "CAR-NK cells: adds antigen-specific killing (tumor scenarios)"))
 
 
 class Drugs(_Strict):
-    one_mt_uM: float = _dose(10000.0, "uM")
-    ns398_uM: float = _dose(1000.0, "uM")
-    indomethacin_uM: float = _dose(1000.0, "uM")
-    ag490_uM: float = _dose(1000.0, "uM")
-    tacrolimus_ng_ml: float = _dose(10000.0, "ng/ml")
-    rapamycin_ng_ml: float = _dose(10000.0, "ng/ml")
-    sotrastaurin_nM: float = _dose(1e6, "nM")
+    one_mt_uM: float = _dose(10000.0, "uM", "1-methyl-tryptophan (IDO inhibitor) in the main phase")
+    ns398_uM: float = _dose(1000.0, "uM", "NS-398 (COX-2 inhibitor) in the main phase")
+    indomethacin_uM: float = _dose(1000.0, "uM", "indomethacin (COX inhibitor) in the main phase")
+    ag490_uM: float = _dose(1000.0, "uM", "AG490 (JAK inhibitor) in the main phase")
+    tacrolimus_ng_ml: float = _dose(10000.0, "ng/ml",
+                                    "tacrolimus (calcineurin inhibitor) in the main phase")
+    rapamycin_ng_ml: float = _dose(10000.0, "ng/ml", "rapamycin (mTOR inhibitor) in the main phase")
+    sotrastaurin_nM: float = _dose(1e6, "nM", "sotrastaurin (PKC inhibitor) in the main phase")
 
 
 class Mediators(_Strict):
-    pge2_ng_ml: float = _dose(1e4, "ng/ml")
-    kynurenine_uM: float = _dose(1e4, "uM")
-    tgfb_ng_ml: float = _dose(1e3, "ng/ml")
-    ifng_ng_ml: float = _dose(1e4, "ng/ml")
-    tnfa_ng_ml: float = _dose(1e4, "ng/ml")
-    il1b_ng_ml: float = _dose(1e4, "ng/ml")
-    il10_ng_ml: float = _dose(1e4, "ng/ml")
-    hgf_ng_ml: float = _dose(1e5, "ng/ml")
-    hla_g5_ng_ml: float = _dose(1e4, "ng/ml")
-    activin_a_ng_ml: float = _dose(1e4, "ng/ml")
-    adenosine_uM: float = _dose(1e4, "uM")
+    pge2_ng_ml: float = _added(1e4, "ng/ml", "PGE2")
+    kynurenine_uM: float = _added(1e4, "uM", "kynurenine")
+    tgfb_ng_ml: float = _added(1e3, "ng/ml", "active TGF-beta1")
+    ifng_ng_ml: float = _added(1e4, "ng/ml", "IFN-gamma")
+    tnfa_ng_ml: float = _added(1e4, "ng/ml", "TNF-alpha")
+    il1b_ng_ml: float = _added(1e4, "ng/ml", "IL-1beta")
+    il10_ng_ml: float = _added(1e4, "ng/ml", "IL-10")
+    hgf_ng_ml: float = _added(1e5, "ng/ml", "HGF")
+    hla_g5_ng_ml: float = _added(1e4, "ng/ml", "soluble HLA-G5")
+    activin_a_ng_ml: float = _added(1e4, "ng/ml", "activin-A")
+    adenosine_uM: float = _added(1e4, "uM", "adenosine")
 
 
 class Exosomes(_Strict):
-    ug_ml: float = _dose(1e4, "ug/ml")
-    source: MscSource = "bone_marrow"
+    ug_ml: float = _dose(1e4, "ug/ml", "MSC-derived exosomes added at the start of the main phase")
+    source: MscSource = Field("bone_marrow",
+                              description="tissue of the MSCs the exosomes come from")
 
 
 class Medium(_Strict):
-    tryptophan_uM: float = Field(24.5, ge=0, le=1000.0)
+    tryptophan_uM: float = Field(24.5, ge=0, le=1000.0, description=(
+        "tryptophan in the fresh medium of the main phase (RPMI 1640: 24.5; DMEM: 78)"),
+        json_schema_extra={"unit": "uM"})
 
 
 class Tumor(_Strict):
-    cells: float = Field(0, ge=0, le=_MAX_CELLS)
-    line: Literal[_keys.TUMOR_LINES] = "k562"  # type: ignore[valid-type]
+    """Tumor target cells. They sit with the NK cells: in a ``transwell`` culture that is the
+    lower well, with the MSCs in the insert (the usual design of such assays: NK cells still
+    touch and kill the targets, MSCs act on them only through soluble factors)."""
+
+    cells: float = Field(0, ge=0, le=_MAX_CELLS, description=(
+        "tumor target cells in the well, always in the NK cells' compartment (in a transwell "
+        "culture the lower well, with the MSCs in the insert)"),
+                         json_schema_extra={"unit": "cells"})
+    line: Literal[_keys.TUMOR_LINES] = Field(  # type: ignore[valid-type]
+        "k562", description="k562: HLA-I negative; solid_tumor: HLA-I positive, antigen-positive")
 
 
 class Condition(_Strict):
     """One well, one virtual experiment (contract section 1)."""
 
-    assay: Literal[_keys.ASSAYS] = "coculture"  # type: ignore[valid-type]
-    duration_h: float | None = Field(None, gt=0, le=_MAX_HOURS)
+    assay: Literal[_keys.ASSAYS] = Field(  # type: ignore[valid-type]
+        "coculture", description="coculture: cells together for days; cytotoxicity: a short "
+        "release assay")
+    duration_h: float | None = Field(None, gt=0, le=_MAX_HOURS, description=(
+        "length of the main phase; null: 72 for a coculture, 4 for a cytotoxicity assay"),
+        json_schema_extra={"unit": "h"})
     msc: Msc = Msc()
     nk: Nk = Nk()
-    ratio: float = Field(5.0, ge=0, le=1000.0)
-    culture: Literal[_keys.CULTURES] = "contact"  # type: ignore[valid-type]
-    blockade: tuple[Blockade, ...] = ()
+    ratio: float = Field(5.0, ge=0, le=1000.0, description=(
+        "NK:MSC (effector:target) ratio, used when nk.cells is null; 0: an MSC-alone well"),
+        json_schema_extra={"unit": "NK per MSC"})
+    culture: Literal[_keys.CULTURES] = Field(  # type: ignore[valid-type]
+        "contact", description="contact: cells touch; transwell: MSCs in the insert, NK (and "
+        "tumor) cells in the lower well, a membrane lets only soluble factors through")
+    blockade: tuple[Blockade, ...] = Field((), strict=False, description=(
+        "blocking antibodies in the main phase (anti_hla_i masks all class I, HLA-E included)"))
     drugs: Drugs = Drugs()
     mediators: Mediators = Mediators()
     exosomes: Exosomes = Exosomes()
     medium: Medium = Medium()
     tumor: Tumor = Tumor()
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> "Condition":  # type: ignore[override]
+        """A condition from a mapping; :class:`ConditionError` (every problem) if invalid."""
+        try:
+            return parse_condition(obj, **options)
+        except ValidationError as error:
+            raise ConditionError(describe(error, Condition)) from None
 
     @model_validator(mode="after")
     def _nk_cells_resolvable(self) -> "Condition":
@@ -116,6 +182,11 @@ class Condition(_Strict):
                 "nk.cells is null while msc.cells is 0: the NK:MSC ratio has nothing to "
                 "multiply; set nk.cells"
             )
+        if self.nk.cells is None and self.ratio * self.msc.cells > _MAX_CELLS:
+            raise ValueError(
+                f"ratio {self.ratio:g} x msc.cells {self.msc.cells:g} gives nk.cells "
+                f"{self.ratio * self.msc.cells:g}, more than its cap of {_MAX_CELLS:g}; lower "
+                f"ratio or msc.cells, or set nk.cells")
         return self
 
     def resolved(self) -> "Condition":
@@ -138,6 +209,12 @@ class Condition(_Strict):
         if nk is not None:
             update["nk"] = base.nk.model_copy(update={"cells": float(nk)})
         return base.model_copy(update=update)
+
+
+def parse_condition(raw: Any, **options: Any) -> Condition:
+    """A :class:`Condition` from ``raw``; pydantic's ``ValidationError`` if invalid (for
+    callers that word the errors themselves, e.g. per named condition)."""
+    return Condition.__pydantic_validator__.validate_python(raw, **options)
 
 
 assert set(Drugs.model_fields) == set(_keys.DRUGS)

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError
+from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError, quick_engine
 from mscnk.experiment._batching import PhaseBatch, Solved
 from mscnk.experiment._protocol import (
     IL2_REFERENCE,
@@ -19,7 +19,7 @@ from mscnk.experiment._protocol import (
     Protocol,
     Trajectory,
 )
-from mscnk.experiment._errors import suggest
+from mscnk.experiment._errors import ConditionError, is_number, show, suggest
 from mscnk.experiment._readouts import Wells, compute_readouts
 from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel, compiled_model
@@ -30,7 +30,7 @@ class Result:
     """Outcome of one condition: readouts (contract names), the time course, the controls.
 
     The time-course tables are built on first access (a sweep that keeps only readouts
-    never pays for them).
+    never pays for them). ``engine``: the engine that solved it (its ``repr``).
     """
 
     condition: Condition
@@ -38,6 +38,7 @@ class Result:
     trajectory: Trajectory = field(repr=False)
     control_trajectories: dict[str, Trajectory] = field(default_factory=dict, repr=False)
     model: CompiledModel | None = field(default=None, repr=False, compare=False)
+    engine: str = field(default="", repr=False, compare=False)
 
     @cached_property
     def timecourse(self) -> pd.DataFrame:
@@ -57,6 +58,52 @@ class Result:
     def to_series(self) -> pd.Series:
         return pd.Series(self.readouts, name="value")
 
+    def __repr__(self) -> str:
+        """One line: the condition in brief, its main readouts, where the rest is."""
+        shown = ", ".join(f"{name}={self.readouts[name]:.3g}" for name in _main_readouts(self))
+        return (f"Result({_summary(self.condition)}; {shown}; {len(self.readouts)} readouts in "
+                ".readouts, time course in .timecourse)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the condition in brief and a table of every readout."""
+        from html import escape
+
+        from mscnk._keys import READOUT_UNITS
+
+        rows = "".join(
+            f"<tr><td>{escape(name)}</td><td style='text-align:right'>{value:.4g}</td>"
+            f"<td>{escape(READOUT_UNITS.get(name, ''))}</td></tr>"
+            for name, value in self.readouts.items())
+        return (f"<div><b>mscnk Result</b>: {escape(_summary(self.condition))}<table>"
+                "<thead><tr><th>readout</th><th>value</th><th>unit</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table><small>.readouts (dict), .to_series(), "
+                ".timecourse and .controls (pandas)</small></div>")
+
+
+def _summary(condition: Condition) -> str:
+    """'cytotoxicity 4 h, contact, 20,000 bone_marrow MSC + 200,000 NK (10:1)' and the
+    groups of fields that differ from the defaults."""
+    c = condition.resolved()
+    nk = c.nk.cells or 0.0
+    text = (f"{c.assay} {c.duration_h:g} h, {c.culture}, {c.msc.cells:,.0f} {c.msc.source} MSC "
+            f"+ {nk:,.0f} NK ({nk / c.msc.cells:.3g}:1)" if c.msc.cells else
+            f"{c.assay} {c.duration_h:g} h, {c.culture}, {nk:,.0f} NK, no MSC")
+    default = Condition()
+    changed = [name for name in ("blockade", "drugs", "mediators", "exosomes", "medium", "tumor")
+               if getattr(c, name) != getattr(default, name)]
+    return text + (f", with {'/'.join(changed)}" if changed else "")
+
+
+def _main_readouts(result: "Result") -> list[str]:
+    """Up to three readouts that say most about this kind of condition (present ones only)."""
+    if result.condition.assay == "cytotoxicity":
+        names = ["msc_lysis_pct", "cd107a_pct", "nk_cytotoxicity_k562_pct"]
+    else:
+        names = ["msc_lysis_pct", "nk_proliferation_inhibition_pct", "ifng_pg_ml"]
+    if result.condition.tumor.cells > 0:
+        names = ["tumor_kill_pct", *names[:2]]
+    return [n for n in names if n in result.readouts and np.isfinite(result.readouts[n])]
+
 
 def parameter_vector(model: CompiledModel, params: Mapping[str, float] | None) -> np.ndarray:
     """Default parameters with ``params`` overriding by name (unknown names are an error)."""
@@ -64,6 +111,8 @@ def parameter_vector(model: CompiledModel, params: Mapping[str, float] | None) -
     for name, value in (params or {}).items():
         if name not in model.parameters:
             raise KeyError(f"unknown parameter {name!r}{suggest(name, model.parameters)}")
+        if not is_number(value):  # the CLI's --params message; no bool, string or huge int
+            raise ConditionError([f"params: {name}: value {show(value)} is not a number (finite)"])
         vector[model.parameters.index(name)] = float(value)
     return vector
 
@@ -175,7 +224,8 @@ class Simulator:
             il2_nk=self._il2(),
         )
         return Result(condition=condition, readouts=compute_readouts(wells), trajectory=main,
-                      control_trajectories=dict(controls), model=self.model)
+                      control_trajectories=dict(controls), model=self.model,
+                      engine=repr(self.protocol.engine))
 
     def simulate(self, condition: Condition | Mapping[str, Any], *,
                  timecourse_samples: int = 49) -> Result:
@@ -337,10 +387,19 @@ _default: Simulator | None = None
 
 def simulate(condition: Condition | Mapping[str, Any] | None = None, *,
              params: Mapping[str, float] | None = None) -> Result:
-    """Simulate one condition (a :class:`Condition` or a contract mapping; ``None``: ``{}``)."""
+    """Simulate one condition (a :class:`Condition` or a contract mapping; ``None``: ``{}``).
+
+    The batched engine answers, except on a machine whose batch kernel is not compiled yet:
+    there the first call of a process picks the reference engine (SciPy LSODA, readouts
+    within 1e-4 of the batched engine's) and the kernel compiles in the background; the
+    process keeps the engine it picked, and ``Result.engine`` names it. (``Simulator()``
+    always uses the batched engine.)
+    """
     global _default
-    if params:
-        return Simulator(params).simulate(condition or {})
+    if condition is not None and not isinstance(condition, Condition):
+        condition = Condition.model_validate(condition)  # bad input fails before a compile
     if _default is None:
-        _default = Simulator()
+        _default = Simulator(engine=quick_engine(compiled_model()))
+    if params:
+        return Simulator(params, engine=_default.protocol.engine).simulate(condition or {})
     return _default.simulate(condition or {})

@@ -19,7 +19,7 @@ MODULES = (inputs, cells, medium, nk, msc, killing, tumor)
 def parameter_table() -> dict[str, dict[str, object]]:
     """The shipped parameters.yaml: name -> {value, unit, lower, upper, provenance, ...}."""
     text = resources.files("mscnk.model").joinpath("parameters.yaml").read_text()
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
 
 
 def declare_model(table: Mapping[str, Mapping[str, object]]) -> Model:

@@ -10,17 +10,23 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import os
+import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
 from mscnk.model._build import build_model
+from mscnk.model._cache import cache_folder, read_trusted, write_private
 from mscnk.model._declare import Model
+
+log = logging.getLogger("mscnk")
+
+#: About how long SymPy takes to generate the model's code on a laptop core (s).
+GENERATE_ESTIMATE_S = 10
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,6 @@ class CompiledModel:
 
 def _symbols(names, model: Model) -> list[sp.Symbol]:
     return [model.symbols[n] for n in names]
-
-
-def _cache_dir() -> Path | None:
-    """Where generated code is kept between runs (``MSCNK_CACHE_DIR``, else ~/.cache/mscnk)."""
-    folder = os.environ.get("MSCNK_CACHE_DIR") or Path.home() / ".cache" / "mscnk"
-    try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return Path(folder)
 
 
 def _generate(model: Model, species, parameters, inputs) -> dict[str, str]:
@@ -110,8 +106,20 @@ def _stoichiometry(model: Model, species) -> np.ndarray:
 CODEGEN_VERSION = "1"
 
 
+#: id of a model -> (the model, kept alive, its hash): hashing takes ~0.1 s
+_HASHES: dict[int, tuple[Model, str]] = {}
+
+
 def model_hash(model: Model) -> str:
     """Fingerprint of the declaration's structure (names, rates, initial values, signals)."""
+    known = _HASHES.get(id(model))
+    if known is not None and known[0] is model:
+        return known[1]
+    _HASHES[id(model)] = (model, _model_hash(model))
+    return _HASHES[id(model)][1]
+
+
+def _model_hash(model: Model) -> str:
     parts = [CODEGEN_VERSION, sp.__version__, ",".join(s.name for s in model.species),
              ",".join(p.name for p in model.parameters), ",".join(u.name for u in model.inputs)]
     parts += [f"{p.name}:{sp.srepr(p.rate)}:{sorted(p.change.items())}" for p in model.processes]
@@ -130,28 +138,38 @@ def _load(sources: dict[str, str]) -> dict[str, Callable]:
     return functions
 
 
+def _cached_sources(data: bytes | None) -> dict[str, str] | None:
+    """The generated sources kept in a trusted cache file, None if absent or malformed."""
+    if data is None:
+        return None
+    try:
+        sources = json.loads(data)
+    except ValueError:
+        return None
+    names = {"rhs", "jacobian", "rates", "signals", "initial"}
+    if not (isinstance(sources, dict) and set(sources) == names
+            and all(isinstance(v, str) for v in sources.values())):
+        return None
+    return sources
+
+
 def compile_model(model: Model) -> CompiledModel:
     """Numerical functions for ``model``; generated code is cached on disk by model hash."""
     species = tuple(s.name for s in model.species)
     parameters = tuple(p.name for p in model.parameters)
     inputs = tuple(u.name for u in model.inputs)
-    folder = _cache_dir()
-    path = folder / f"model-{model_hash(model)}.json" if folder else None
-    sources = None
-    if path is not None and path.is_file():
-        try:
-            sources = json.loads(path.read_text())
-        except (OSError, ValueError):
-            sources = None
+    path = cache_folder() / f"model-{model_hash(model)}.json"
+    sources = _cached_sources(read_trusted(path))
     if sources is None:
+        log.info("generating the model's code with SymPy (once; about %d s)...",
+                 GENERATE_ESTIMATE_S)
+        started = time.perf_counter()
         sources = _generate(model, species, parameters, inputs)
-        if path is not None:
-            try:
-                temporary = path.with_suffix(f".{os.getpid()}.tmp")
-                temporary.write_text(json.dumps(sources))
-                os.replace(temporary, path)
-            except OSError:
-                pass
+        log.info("generated in %.1f s", time.perf_counter() - started)
+        try:
+            write_private(path, json.dumps(sources).encode())
+        except OSError as error:
+            log.warning("mscnk: could not keep the generated code in %s (%s)", path, error)
     f = _load(sources)
     n, n_rates, n_signals = len(species), len(model.processes), len(model.expressions)
 

@@ -31,6 +31,22 @@ def pooled(df: pd.DataFrame, keys: list[str], y: str) -> pd.DataFrame:
     return grouped.agg(["mean", "min", "max", "count"]).reset_index()
 
 
+def pooled_inputs(df: pd.DataFrame, keys: list[str], inputs: list[str]) -> dict[str, int]:
+    """Inputs (of ``inputs``) that differ between rows sharing the values of ``keys``: what a
+    plot over ``keys`` averages over. Each with its number of distinct values."""
+    found: dict[str, int] = {}
+    if df.empty:
+        return found
+    groups = df.groupby(list(dict.fromkeys(keys)), sort=False, dropna=False).ngroup()
+    for column in inputs:
+        if column in keys or column not in df.columns:
+            continue
+        within = df[column].groupby(groups, sort=False).nunique(dropna=False)
+        if within.max() > 1:
+            found[column] = int(df[column].nunique(dropna=False))
+    return found
+
+
 def is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 

@@ -68,6 +68,25 @@ def change(first: float, last: float, unit: str = "", *, tolerance: float = 0.05
     return f"{verb} from {fmt(first)} to {fmt(last)}{suffix}"
 
 
+def compare(name: str, first: tuple[str, float], second: tuple[str, float], unit: str = "",
+            *, tolerance: float = 0.05) -> str:
+    """'X is 2.1-fold higher in a than in b (v vs w unit)' from the two values themselves:
+    the higher one is named first; 'about the same' within ``tolerance`` (relative); no fold
+    when the lower value is not positive."""
+    suffix = f" {unit}" if unit else ""
+    (a_label, a), (b_label, b) = first, second
+    if math.isnan(a) or math.isnan(b):
+        return f"{name} is missing (a condition failed)"
+    if abs(a - b) <= tolerance * max(abs(a), abs(b), 1e-12):
+        return (f"{name} is about the same in {a_label} and {b_label} "
+                f"({fmt(a)} and {fmt(b)}{suffix})")
+    (high_label, high), (low_label, low) = ((a_label, a), (b_label, b)) if a > b else \
+        ((b_label, b), (a_label, a))
+    how = f"{fmt(high / low, 2)}-fold higher" if low > 0 else "higher"
+    return (f"{name} is {how} in {high_label} than in {low_label} "
+            f"({fmt(high)} vs {fmt(low)}{suffix})")
+
+
 def extreme(series: pd.Series, labels: pd.Series, *, largest: bool) -> tuple[float, str]:
     """(value, label) of the largest or smallest finite entry."""
     finite = series.dropna()

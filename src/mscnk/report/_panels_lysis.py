@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
 
 from mscnk.experiment._protocol import LICENSED_REFERENCE_H, LICENSED_REFERENCE_NG_ML
 from mscnk.plots import NAMES, bars, dose_response
@@ -10,6 +13,7 @@ from mscnk.report._html import Table, fmt, num
 from mscnk.report._panel import Panel, PanelData, change, extreme, grouped_table, pct, value
 
 if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 CYTOTOXICITY: dict[str, Any] = {"assay": "cytotoxicity"}
@@ -93,22 +97,57 @@ def _licensing_conditions() -> dict[str, tuple[str, dict[str, Any]]]:
         "msc": {"ifng_pretreatment_ng_ml": dose, "pretreatment_h": 48}}) for dose in IFNG_DOSES}
 
 
-_LICENSING_READOUTS = ("hla_i_rel", "hla_e_rel", "ido_rel")
+_HLA = ("hla_i_rel", "hla_e_rel")
+_LICENSING_READOUTS = (*_HLA, "ido_rel")
 _DOSE = "msc.ifng_pretreatment_ng_ml"
+_MARKERS = ("o", "s", "^")
+
+
+def dose_axis(ax: "Axes", rows: pd.DataFrame, readouts: Sequence[str], ylabel: str) -> None:
+    """``readouts`` against the IFN-γ dose on a log axis; the untreated well (0 ng/ml) is an
+    open marker of its own, left of a dashed break and joined to no line."""
+    rows = rows.sort_values(_DOSE)
+    doses = rows[_DOSE].to_numpy(float)
+    positive = np.unique(doses[doses > 0])
+    zero_at = positive[0] / 4.0 if len(positive) else 1.0  # not a decade: 0 is no dose step
+    for i, readout in enumerate(readouts):
+        values = rows[readout].to_numpy(float)
+        color, marker = f"C{i}", _MARKERS[i % len(_MARKERS)]
+        ax.plot(doses[doses > 0], values[doses > 0], color=color, marker=marker,
+                label=NAMES.get(readout, readout))
+        ax.plot(np.full(int((doses == 0).sum()), zero_at), values[doses == 0], color=color,
+                marker=marker, markerfacecolor="white", linestyle="none")
+    ax.set_xscale("log")
+    ax.set_xticks([zero_at, *positive], ["0", *(f"{d:g}" for d in positive)])
+    ax.minorticks_off()
+    if len(positive):
+        ax.axvline(float(np.sqrt(zero_at * positive[0])), color="0.55", linestyle="--",
+                   linewidth=0.8)
+        ax.set_xlim(zero_at / 1.6, positive[-1] * 1.6)
+    ax.set_xlabel("IFN-γ pre-treatment (ng/ml; 0 drawn apart)")
+    ax.set_ylabel(ylabel)
+    top = np.nanmax(rows[list(readouts)].to_numpy(float))
+    ax.set_ylim(0.0, 1.08 * top if np.isfinite(top) and top > 0 else 1.0)
+    if len(readouts) > 1:
+        ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
 
 
 def _licensing_draw(data: PanelData, fig: "Figure") -> None:
-    left, right = fig.subplots(1, 2)
-    dose_response(data.rows, _DOSE, list(_LICENSING_READOUTS), logx=True, ax=left)
-    left.set_title("MSC levels (IDO1: fold of licensed MSCs)")
-    dose_response(data.rows, _DOSE, "msc_lysis_pct", logx=True, ax=right)
-    right.set_title(f"lysis by IL-2 NK cells at {ASSAY_RATIO}:1")
+    hla, ido, lysis = fig.subplots(1, 3)
+    dose_axis(hla, data.rows, _HLA, "fold of untreated MSCs")
+    hla.set_title("HLA-I and HLA-E", fontsize=10)
+    dose_axis(ido, data.rows, ("ido_rel",), f"fold of MSCs licensed with "
+              f"{num(LICENSED_REFERENCE_NG_ML)} ng/ml, {num(LICENSED_REFERENCE_H)} h")
+    ido.set_title("IDO1", fontsize=10)
+    dose_axis(lysis, data.rows, ("msc_lysis_pct",), "MSC lysis (%)")
+    lysis.set_title(f"lysis by IL-2 NK cells at {ASSAY_RATIO}:1", fontsize=10)
 
 
 def _licensing_table(data: PanelData) -> Table:
     columns = (*_LICENSING_READOUTS, "msc_lysis_pct")
-    header = ["IFN-γ (ng/ml)", "HLA-I (fold)", "HLA-E (fold)", "IDO1 (fold of licensed)",
-              "MSC lysis (%)"]
+    header = ["IFN-γ (ng/ml)", "HLA-I (fold of untreated)", "HLA-E (fold of untreated)",
+              "IDO1 (fold of licensed)", "MSC lysis (%)"]
     rows = data.rows.sort_values(_DOSE)
     return header, [[num(r[_DOSE]), *(fmt(r[c]) for c in columns)] for _, r in rows.iterrows()]
 
@@ -126,7 +165,7 @@ def _licensing_text(data: PanelData) -> str:
         f"HLA levels are relative to untreated MSCs; IDO1 is relative to MSCs licensed with "
         f"{num(LICENSED_REFERENCE_NG_ML)} ng/ml for {num(LICENSED_REFERENCE_H)} h, measured "
         "here after the wash and the assay, and it "
-        f"{change(first['ido_rel'], last['ido_rel'])}."
+        f"{change(first['ido_rel'], last['ido_rel'])}-fold."
     )
 
 
@@ -134,7 +173,7 @@ LICENSING = Panel(
     key="c", title="IFN-γ licensing of MSCs", conditions=_licensing_conditions(),
     draw=_licensing_draw, table=_licensing_table, text=_licensing_text,
     mechanisms=("ifng_licensing", "missing_self", "ido_kynurenine", "licensing_memory"),
-    species=("hla_i", "hla_e", "ido"), figsize=(10, 4),
+    species=("hla_i", "hla_e", "ido"), figsize=(12, 4),
 )
 
 

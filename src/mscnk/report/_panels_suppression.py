@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 from mscnk._keys import MSC_SOURCES
 from mscnk.plots import NAMES, bars, dose_response, time_course, unit_of
 from mscnk.report._html import Table, fmt, num
-from mscnk.report._panel import Panel, PanelData, change, extreme, pct, value
+from mscnk.report._panel import Panel, PanelData, change, compare, extreme, pct, value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -104,17 +105,31 @@ def _culture_table(data: PanelData) -> Table:
 
 def _culture_text(data: PanelData) -> str:
     rows = data.rows
+
+    def pair(readout: str) -> tuple[tuple[str, float], tuple[str, float]]:
+        return (("contact", value(rows, "e_contact", readout)),
+                ("transwell", value(rows, "e_transwell", readout)))
+
     contact, transwell = (value(rows, f"e_{c}", INHIBITION) for c in ("contact", "transwell"))
-    kept = 100.0 * transwell / contact if contact else float("nan")
+    if math.isnan(contact) or math.isnan(transwell):
+        share = "so the contact effect cannot be split (a condition failed)"
+    elif contact > 0 and 0 <= transwell <= contact:
+        share = (f"so soluble factors alone carry {pct(100.0 * transwell / contact)} of the "
+                 "contact effect in this run")
+    elif transwell > contact:
+        share = "so in this run inhibition is stronger without contact than with it"
+    else:
+        share = "so this run shows no contact effect for soluble factors to carry"
     first = rows.iloc[0]
+    mediators = "; ".join(compare(NAMES[r], *pair(r), unit_of(r) or "")
+                          for r in ("ifng_pg_ml", "pge2_pg_ml", "kynurenine_uM"))
     return (
         f"NK cells (not pre-activated) and MSCs at {num(first['ratio'])}:1 for "
         f"{num(first['duration_h'])} h, either touching or separated by a transwell membrane "
         "that lets only soluble factors through. Proliferation inhibition is "
-        f"{pct(contact)} in contact and {pct(transwell)} in transwell, so soluble factors "
-        f"alone carry {pct(kept)} of the contact effect in this run. Contact starts the MSC "
-        "soluble programme and triggers an NK IFN-γ burst, which raise PGE2 and IDO1 "
-        "(kynurenine)."
+        f"{pct(contact)} in contact and {pct(transwell)} in transwell, {share}. "
+        "Two of the mechanisms below need contact (the MSC soluble programme it starts and "
+        f"the NK IFN-γ burst); in the medium at the end, {mediators}."
     )
 
 

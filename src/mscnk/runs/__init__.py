@@ -3,9 +3,9 @@
 from mscnk.runs._execute import Dask, ExecutorError, InProcess
 from mscnk.runs._runner import RunInterrupted, RunSummary, default_chunk_size, run_sweep
 from mscnk.runs._replay import replay, stored_jobs
-from mscnk.runs._summary import RunDescription, describe
+from mscnk.runs._summary import RunDescription, describe, varied_columns
 from mscnk.runs._table import PARAMETER_PREFIX, run_schema
 
 __all__ = ["PARAMETER_PREFIX", "Dask", "ExecutorError", "InProcess", "RunDescription", "RunInterrupted",
            "RunSummary", "default_chunk_size", "describe", "replay", "run_schema", "run_sweep",
-           "stored_jobs"]
+           "stored_jobs", "varied_columns"]

@@ -1,20 +1,29 @@
 """Run an experiment into a results store: plan, chunk, execute, write as chunks finish.
 
 The store is the record of what is done: a chunk counts as finished when its Parquet file
-exists. ``resume=True`` re-plans the same experiment, checks that the plan and the model
-are the ones the store was started with, and runs only the chunks that have no file, so no
-job is lost or written twice however the earlier run ended (Ctrl-C, ``kill -9``, a crash).
+exists and reads back as this plan's chunk. ``resume=True`` re-plans the same experiment,
+checks that the plan and the model are the ones the store was started with, checks every
+chunk file (readable, same plan hash, its own index and jobs), removes the ones that fail
+and the temporaries of killed writes, and runs the chunks that have no good file, so no job
+is lost or written twice however the earlier run ended (Ctrl-C, ``kill -9``, a crash).
+
+A run holds the folder's lock (:class:`~mscnk.store.RunLock`) from start to end; a second
+writer is refused. A folder that is not an mscnk run is never written into, and a finished
+run is replaced only with ``overwrite=True`` (then only its own files are removed). A run is
+marked ``complete`` only after every chunk has been read back and checked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 
 import pandas as pd
@@ -24,7 +33,8 @@ from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
 from mscnk.runs._execute import Dask, InProcess
 from mscnk.runs._table import changed_parameters, run_schema
 from mscnk.runs._work import ChunkTask, local_model_hash
-from mscnk.store import RunStore, StoreError, write_atomically
+from mscnk.runs._reuse import open_for, verify_finished
+from mscnk.store import RESULTS, DamagedChunk, RunStore, write_atomically
 
 #: The most conditions per chunk: enough wells for the batched engine to keep every core
 #: busy (3 wells each), few enough that a lost chunk costs seconds.
@@ -59,6 +69,7 @@ class RunSummary:
     executor: str
     jobs_run: int = 0  # conditions simulated in this session
     errors: dict[str, int] = field(default_factory=dict)  # message -> count (first ones)
+    chunks_redone: int = 0  # chunk files of an earlier session that failed their check
 
     @property
     def complete(self) -> bool:
@@ -80,58 +91,56 @@ def _parameter_hash(params: Mapping[str, float]) -> str:
     return hashlib.sha256(parameter_vector(compiled_model(), params).tobytes()).hexdigest()[:16]
 
 
-def _metadata(experiment: Experiment, jobs: list[Job], params: Mapping[str, float],
-              chunk_size: int, command: str | None) -> dict[str, Any]:
+#: Packages whose versions ``run.json`` records (None: not installed).
+RECORDED_PACKAGES = ("numpy", "scipy", "numba", "pandas", "pyarrow", "pydantic", "dask",
+                     "distributed", "duckdb")
+
+
+def software() -> dict[str, Any]:
+    """Versions of Python and the packages a run's numbers depend on, and the platform."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    versions = {"python": platform.python_version(),
+                **{name: installed(name) for name in RECORDED_PACKAGES}}
+    return {"versions": versions,
+            "platform": {"platform": platform.platform(), "machine": platform.machine(),
+                         "python_implementation": platform.python_implementation()}}
+
+
+def _metadata(experiment: Experiment, params: Mapping[str, float], chunk_size: int,
+              command: str | None) -> dict[str, Any]:
     import mscnk
 
     sweep = experiment.document.get("sweep") or {}
     return {
         "mscnk_version": mscnk.__version__,
+        **software(),
         "model_hash": local_model_hash(),
         "parameter_set_hash": _parameter_hash(params),
-        "plan_hash": plan_hash(jobs),
+        "plan_hash": plan_hash(experiment, params),
         "seed": experiment.seed,
         "command": command,
         "started": now(),
         "ended": None,
         "status": "running",
-        "jobs": len(jobs),
+        "jobs": experiment.size,
         "conditions": len(experiment.conditions),
         "parameter_sets": len(experiment.parameter_sets),
         "chunk_size": chunk_size,
-        "chunks": math.ceil(len(jobs) / chunk_size) if jobs else 0,
+        "chunks": math.ceil(experiment.size / chunk_size),
         "swept_fields": list(sweep),
-        "changed_parameters": changed_parameters(jobs),
+        "changed_parameters": changed_parameters(experiment.parameter_sets.values(), params),
         "base_parameters": dict(params),
         "experiment": experiment.document,
         "sessions": [],
     }
-
-
-def _open_for(out: Path, metadata: dict[str, Any], *, resume: bool,
-              overwrite: bool) -> RunStore:
-    """The store to write into: new, replaced, or (``resume``) the matching earlier one."""
-    if resume:
-        if not RunStore.exists(out):
-            raise StoreError(f"--resume: {str(out)!r} holds no run to resume; run without "
-                             f"--resume to start one")
-        store = RunStore.open(out)
-        earlier = store.metadata()
-        for key, what in (("plan_hash", "the experiment or parameters"),
-                          ("model_hash", "the model")):
-            if earlier.get(key) != metadata[key]:
-                raise StoreError(f"--resume: {what} changed since the run in {str(out)!r} began "
-                                 f"({key} {earlier.get(key)} there, {metadata[key]} now); "
-                                 f"start a new run with another --out")
-        return store
-    if RunStore.exists(out) and not overwrite:
-        earlier = RunStore.open(out)
-        info = earlier.metadata()
-        if info.get("status") != "complete":
-            raise StoreError(f"{str(out)!r} holds an unfinished run ({len(earlier.finished())} of "
-                             f"{info.get('chunks')} chunks); pass --resume to finish it or "
-                             f"--overwrite to start again")
-    return RunStore.create(out, metadata)
 
 
 def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Path, *,
@@ -155,26 +164,59 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     started = time.perf_counter()
     experiment = source if isinstance(source, Experiment) else load_experiment(source)
     params = dict(params or {})
-    jobs = experiment.jobs(params)
     workers = cores() if workers is None else workers
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     out = Path(out)
-    size = chunk_size or default_chunk_size(len(jobs), workers)
+    size = chunk_size or default_chunk_size(experiment.size, workers)
     if executor is None and scheduler:
         executor = Dask(address=scheduler)
     if executor is not None:
         executor.check()  # an unreachable scheduler fails before anything is written
-    metadata = _metadata(experiment, jobs, params, size, command)
-    store = _open_for(out, metadata, resume=resume, overwrite=overwrite)
+    metadata = _metadata(experiment, params, size, command)
+    store, lock = open_for(out, metadata, resume=resume, overwrite=overwrite, command=command)
+    try:
+        return _run_locked(store, experiment, params, metadata, started, workers=workers,
+                           command=command, engine=engine, executor=executor,
+                           progress=progress, on_chunk=on_chunk)
+    finally:
+        lock.release()
+
+
+def _chunk_tasks(experiment: Experiment, params: dict[str, float], size: int,
+                 pending: list[int], make: Callable[[int, tuple[Job, ...]], ChunkTask]):
+    """The pending chunks' tasks, made one chunk at a time from the lazy job sequence (the
+    jobs of finished chunks are skipped, never kept)."""
+    jobs = experiment.iter_jobs(params)
+    position = 0
+    for index in pending:
+        skip = index * size - position
+        if skip:
+            next(itertools.islice(jobs, skip, skip), None)  # advance past finished chunks
+        chunk = tuple(itertools.islice(jobs, size))
+        position = index * size + len(chunk)
+        yield make(index, chunk)
+
+
+def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float],
+                metadata: dict[str, Any], started: float, *, workers: int, command: str | None,
+                engine: BatchEngine | None, executor: Dask | InProcess | None,
+                progress: Callable[[int, int], None] | None,
+                on_chunk: Callable[[int], None] | None) -> RunSummary:
+    """The run itself, with the store's lock held: verify, execute, write, verify again."""
+    out, total = store.path, experiment.size
     size = store.metadata()["chunk_size"]  # a resumed run keeps its chunks
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    done = store.finished()
-    pending = [i for i in range(len(chunks)) if i not in done]
+    count = math.ceil(total / size)
+
+    def length(index: int) -> int:  # conditions in chunk ``index``
+        return min(size, total - index * size)
+
+    done, redone = verify_finished(store)
+    pending = [i for i in range(count) if i not in done]
     schema = run_schema(metadata["changed_parameters"])
     if executor is not None:
         pass
-    elif workers == 1 or sum(len(chunks[i]) for i in pending) < LOCAL_CLUSTER_MIN_JOBS:
+    elif workers == 1 or sum(length(i) for i in pending) < LOCAL_CLUSTER_MIN_JOBS:
         executor = InProcess(threads=workers)
     else:
         executor = Dask(workers=workers)
@@ -182,45 +224,47 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
         _warm_kernel()  # compile (or load) once here, so local workers only load it
     session = {"started": now(), "command": command, "executor": executor.describe(),
                "engine": repr(replace(engine or BatchEngine(), threads=None)),
-               "chunks_before": len(done)}
+               "chunks_before": len(done), **({"redone": redone} if redone else {})}
     info = store.metadata()
     store.update(status="running", sessions=[*info.get("sessions", []), session])
-    finished_jobs = sum(len(chunks[i]) for i in done)
+    finished_jobs = sum(length(i) for i in done)
     if progress:
-        progress(finished_jobs, len(jobs))
+        progress(finished_jobs, total)
     ran = ran_jobs = 0
     engine = engine or BatchEngine()
-    tasks = (ChunkTask(i, tuple(chunks[i]), schema, engine, metadata["model_hash"])
-             for i in pending)
+    plan = metadata["plan_hash"]
+    tasks = _chunk_tasks(experiment, params, size, pending,
+                         lambda i, chunk: ChunkTask(i, chunk, schema, engine,
+                                                    metadata["model_hash"]))
     try:
         for index, table in executor.run(tasks):
             if index in done:  # never written twice
                 continue
-            store.write_chunk(index, table)
+            store.write_chunk(index, table, plan_hash=plan, first_job=index * size)
             done.add(index)
             ran += 1
-            ran_jobs += len(chunks[index])
-            finished_jobs += len(chunks[index])
+            ran_jobs += length(index)
+            finished_jobs += length(index)
             if progress:
-                progress(finished_jobs, len(jobs))
+                progress(finished_jobs, total)
             if on_chunk:
                 on_chunk(index)
     except KeyboardInterrupt:
         _close_session(store, "interrupted", len(done))
-        raise RunInterrupted(out, len(done), len(chunks)) from None
+        raise RunInterrupted(out, len(done), count) from None
     except BaseException:
         _close_session(store, "failed", len(done))
         raise
-    status = "complete" if len(done) == len(chunks) else "incomplete"
+    status = "complete" if len(done) == count else "incomplete"
+    try:  # every chunk read back and checked once: for the counts, results.csv and the status
+        counts = read_back(store, write_csv=status == "complete")
+    except DamagedChunk:
+        _close_session(store, "incomplete", len(done))
+        raise
     _close_session(store, status, len(done))
-    frame = store.read()  # once: for the counts and for results.csv
-    failed = frame[frame["status"] != "ok"] if len(frame) else frame
-    errors = failed["error"].value_counts().head(5).to_dict() if len(failed) else {}
-    if status == "complete":
-        write_results_csv(store, frame)
-    return RunSummary(out, len(jobs), int((frame["status"] == "ok").sum()), len(failed),
-                      len(chunks), ran, len(chunks) - len(pending), time.perf_counter() - started,
-                      executor.describe(), ran_jobs, {str(k): int(v) for k, v in errors.items()})
+    return RunSummary(out, total, counts.ok, counts.failed, count, ran, count - len(pending),
+                      time.perf_counter() - started, executor.describe(), ran_jobs,
+                      dict(counts.errors.most_common(5)), len(redone))
 
 
 def _close_session(store: RunStore, status: str, chunks_done: int) -> None:
@@ -239,13 +283,55 @@ def _warm_kernel() -> None:
     BatchEngine().kernel(compiled_model())
 
 
-def write_results_csv(store: RunStore, frame: pd.DataFrame | None = None) -> Path:
-    """Every row of a complete run as ``results.csv`` (condition first, job order);
-    ``frame``: the rows, if already read."""
-    frame = store.read() if frame is None else frame
-    columns = ["condition", *[c for c in frame.columns if c != "condition"]]
-    path = store.path / "results.csv"
-    write_atomically(path, lambda p: frame[columns].to_csv(p, index=False))
+@dataclass
+class _Counts:
+    ok: int = 0
+    failed: int = 0
+    errors: Counter = field(default_factory=Counter)
+
+
+def read_back(store: RunStore, *, write_csv: bool) -> _Counts:
+    """Read every chunk back (checked, :meth:`RunStore.read_chunk` strict), one at a time:
+    ok and failed rows, the failures' messages, and (``write_csv``) ``results.csv``."""
+    metadata = store.metadata()
+    counts = _Counts()
+
+    def frames():
+        for index in sorted(store.finished()):
+            frame = store.read_chunk(index, metadata=metadata).to_pandas()
+            ok = frame["status"] == "ok"
+            counts.ok += int(ok.sum())
+            counts.failed += int((~ok).sum())
+            counts.errors.update(str(e) for e in frame.loc[~ok, "error"])
+            yield frame
+
+    if write_csv:
+        write_results_csv(store, frames())
+    else:
+        for _ in frames():
+            pass
+    return counts
+
+
+def write_results_csv(store: RunStore, frames: Iterable[pd.DataFrame] | None = None) -> Path:
+    """Every row of a complete run as ``results.csv`` (condition first, job order), written
+    chunk by chunk; ``frames``: the chunks' rows in order (default: read and checked)."""
+    if frames is None:
+        metadata = store.metadata()
+        frames = (store.read_chunk(i, metadata=metadata).to_pandas()
+                  for i in sorted(store.finished()))
+    path = store.path / RESULTS
+    written = store.metadata().get("written", [])
+    if RESULTS not in written:  # claimed before it is written: --overwrite may remove it
+        store.update(written=[*written, RESULTS])
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", newline="") as handle:
+            for number, frame in enumerate(frames):
+                columns = ["condition", *[c for c in frame.columns if c != "condition"]]
+                frame[columns].to_csv(handle, index=False, header=number == 0)
+
+    write_atomically(path, write)
     return path
 
 

@@ -9,7 +9,7 @@ run changes), so every chunk file has the same columns and types whatever it hol
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -32,9 +32,11 @@ def named_condition(name: str) -> str | None:
     return None if "=" in name else name
 
 
-def changed_parameters(jobs: Sequence[Job]) -> list[str]:
-    """Parameters that any job sets away from the defaults (sorted)."""
-    return sorted({name for job in jobs for name in job.params})
+def changed_parameters(parameter_sets: Iterable[Mapping[str, float]],
+                       base: Mapping[str, float] | None = None) -> list[str]:
+    """Parameters that any job sets away from the defaults (sorted): those of ``base`` and
+    of every parameter set (a job's parameters are its set's on top of ``base``)."""
+    return sorted({*(base or {}), *(name for overrides in parameter_sets for name in overrides)})
 
 
 def run_schema(parameters: Sequence[str]) -> pa.Schema:

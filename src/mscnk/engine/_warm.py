@@ -1,0 +1,116 @@
+"""Compile the batch kernel in a background process, and pick an engine for small jobs.
+
+A first ``mscnk.simulate`` on a machine whose kernel is not compiled would wait a minute or
+two. :func:`quick_engine` answers such small jobs with the reference engine instead (SciPy's
+LSODA, a fraction of a second a condition; readouts agree with the batched engine within
+1e-4, see ``tests/test_engine_accuracy.py``) and starts a detached Python process that
+compiles the kernel into the cache (:func:`main`), so later runs use it. Whoever
+uses :func:`quick_engine` records which engine answered. Sweeps always use the batched
+engine and wait for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from mscnk.engine._batch import BatchEngine
+from mscnk.engine._kernel import COMPILE_ESTIMATE_S, kernel_ready, model_kernel
+from mscnk.engine._scipy import ScipyEngine
+from mscnk.model._cache import cache_folder, is_temporary
+from mscnk.model._compile import CompiledModel, compiled_model
+
+log = logging.getLogger("mscnk")
+
+#: The engine of small jobs while the batch kernel is not compiled (SciPy LSODA at its
+#: default tolerances: rtol 1e-7).
+REFERENCE = ScipyEngine()
+
+_LOCK = "background-compile.lock"
+_CHILD = "import sys; from mscnk.engine._warm import main; main(sys.argv[1], int(sys.argv[2]))"
+_started: dict[str, subprocess.Popen] = {}  # method -> its compiling process (kept: no
+# "still running" warning when the object would be collected)
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    """Hold the background-compile lock of ``folder`` (waits for a holder to finish)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def start_background_compile(method: str = "rodas5p") -> bool:
+    """Start a detached process that compiles the kernel into the cache; False if one is
+    already running or the cache is this process's temporary folder (nothing would last).
+
+    The lock is taken here and handed to the child (an inherited descriptor), so it is
+    held from the moment the child exists until it has finished.
+    """
+    folder = cache_folder()
+    if method in _started or is_temporary(folder):
+        return False
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return False
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        _started[method] = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, method, str(fd)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, pass_fds=(fd,),
+            env={**os.environ, "MSCNK_CACHE_DIR": str(folder)})
+        return True
+    finally:
+        os.close(fd)  # the child's copy keeps the lock
+
+
+def wait_for_background_compile() -> None:
+    """Block until no background compile holds the cache's lock."""
+    with _lock(cache_folder()):
+        pass
+
+
+def quick_engine(model: CompiledModel, preferred: BatchEngine | None = None):
+    """``preferred`` (default ``BatchEngine()``) if its kernel is compiled or cached;
+    otherwise :data:`REFERENCE`, and the kernel compiles in the background for later runs."""
+    preferred = preferred or BatchEngine()
+    if kernel_ready(model, preferred.method):
+        return preferred
+    started = start_background_compile(preferred.method)
+    log.info("the batch kernel is not compiled on this machine yet: answering with the "
+             "reference engine (SciPy LSODA; readouts agree within 1e-4)%s",
+             f"; the kernel compiles in the background (about {COMPILE_ESTIMATE_S} s) for "
+             "later runs" if started else "")
+    return REFERENCE
+
+
+def main(method: str, locked_fd: int | None = None) -> None:
+    """Compile the model's kernel for ``method`` into the cache, one process at a time
+    (``locked_fd``: the lock, already held, handed over by the starting process)."""
+    if locked_fd is not None:
+        try:
+            model_kernel(compiled_model(), method)
+        finally:
+            os.close(locked_fd)
+        return
+    with _lock(cache_folder()):
+        model_kernel(compiled_model(), method)
