@@ -47,6 +47,7 @@ def test_public_names_still_work():
         missing = [name for name in mscnk.__all__ if getattr(mscnk, name, None) is None]
         assert not missing, missing
         assert set(mscnk.__all__) <= set(dir(mscnk))
+        assert callable(mscnk.store.load) and callable(mscnk.runs.run_sweep)  # subpackages
         print(mscnk.__version__)
     """)
     assert run.stdout.strip()
@@ -115,11 +116,16 @@ def test_a_cold_first_simulate_uses_the_reference_engine_then_the_kernel_is_cach
     assert batched.engine.startswith("BatchEngine(")
     worst, where = readout_difference(first["readouts"], batched.readouts)
     assert worst <= 1e-4, where
-    # the background process compiles the kernel; waiting for it (holding its lock) is allowed
-    _python("""
-        from mscnk.engine._warm import wait_for_background_compile
-        wait_for_background_compile()
+    # while the background process compiles, a process that needs the kernel waits for it
+    # (the compile lock) and loads its work instead of compiling a second time
+    waiter = _python("""
+        import logging, sys
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+        from mscnk.engine import BatchEngine
+        from mscnk.model._compile import compiled_model
+        BatchEngine().kernel(compiled_model())
     """, MSCNK_CACHE_DIR=str(cache))
+    assert "compiling the batch kernel for this machine" not in waiter.stderr, waiter.stderr
     later = json.loads(_python(FIRST_SIMULATE, MSCNK_CACHE_DIR=str(cache)).stdout)
     assert later["engine"].startswith("BatchEngine(")
     assert later["readouts"] == pytest.approx(batched.readouts, rel=0, abs=0, nan_ok=True)

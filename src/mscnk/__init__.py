@@ -28,8 +28,11 @@ _LAZY = {
     "Result": "mscnk.experiment", "Simulator": "mscnk.experiment",
     "load_conditions": "mscnk.experiment", "run_experiment": "mscnk.experiment",
     "simulate": "mscnk.experiment",
-    "run_sweep": "mscnk.runs",
+    "run_sweep": "mscnk.runs", "export_condition_sbml": "mscnk.experiment",
 }
+#: Subpackages reachable as attributes (``mscnk.store.load(...)``), imported on first use.
+_SUBPACKAGES = ("analysis", "catalog", "engine", "experiment", "model", "plots", "report",
+                "runs", "store")
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from mscnk.analysis import validate
@@ -41,6 +44,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         Simulator,
         load_conditions,
         run_experiment,
+        export_condition_sbml,
         simulate,
     )
     from mscnk.runs import run_sweep
@@ -48,6 +52,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 def __getattr__(name: str) -> object:
     """Load a public name on first use (module-level ``__getattr__``, PEP 562)."""
+    if name in _SUBPACKAGES:
+        return import_module(f"mscnk.{name}")  # the import binds it in this module
     if name not in _LAZY:
         raise AttributeError(f"module 'mscnk' has no attribute {name!r}")
     value = getattr(import_module(_LAZY[name]), name)
@@ -56,11 +62,12 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_SUBPACKAGES})
 
 
 __all__ = [
     "READOUTS", "BatchEngine", "Condition", "ConditionError", "Result", "ScipyEngine",
     "Simulator", "__version__",
-    "load_conditions", "run_experiment", "run_sweep", "simulate", "validate",
+    "export_condition_sbml", "load_conditions", "run_experiment", "run_sweep", "simulate",
+    "validate",
 ]

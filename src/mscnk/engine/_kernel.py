@@ -14,16 +14,18 @@ cache), and numba's files of another user or writable by others are removed befo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import sympy as sp
@@ -187,6 +189,46 @@ def _model_source(compiled: CompiledModel) -> NumbaSource:
     return source
 
 
+#: The lock file that lets one process at a time compile into a cache folder.
+COMPILE_LOCK = "compile.lock"
+_holding_compile_lock = False
+
+
+@contextlib.contextmanager
+def compile_lock(handed_fd: int | None = None) -> Iterator[None]:
+    """Hold the cache folder's compile lock: one process compiles, the others wait and then
+    load what it compiled. ``handed_fd``: a descriptor of the lock file whose lock this
+    process already holds (handed over by the process that started it). Re-entrant."""
+    global _holding_compile_lock
+    if _holding_compile_lock:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no lock
+        yield
+        return
+    fd = handed_fd
+    if fd is None:
+        fd = os.open(cache_folder() / COMPILE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another mscnk process is compiling the batch kernel; waiting for it...")
+            started = time.perf_counter()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            log.info("waited %.1f s for the other compile", time.perf_counter() - started)
+        except BaseException:
+            os.close(fd)
+            raise
+    _holding_compile_lock = True
+    try:
+        yield
+    finally:
+        _holding_compile_lock = False
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
 _KERNELS: dict[tuple[str, str], Kernel] = {}
 #: (id of the model, method) -> (model kept alive, kernel)
 _BY_MODEL: dict[tuple[int, str], tuple[CompiledModel, Kernel]] = {}
@@ -201,7 +243,11 @@ def model_kernel(compiled: CompiledModel, method: str = "rodas5p") -> Kernel:
         return known[1]
     key = (model_hash(compiled.model), method)  # hashing takes ~30 ms: once per model
     if key not in _KERNELS:
-        _KERNELS[key] = build_kernel(_model_source(compiled), key[0], TABLEAUS[method])
+        if kernel_ready(compiled, method):  # compiled in the cache: load it, no lock needed
+            _KERNELS[key] = build_kernel(_model_source(compiled), key[0], TABLEAUS[method])
+        else:
+            with compile_lock():  # after a wait, another process's compile is loaded
+                _KERNELS[key] = build_kernel(_model_source(compiled), key[0], TABLEAUS[method])
     _BY_MODEL[(id(compiled), method)] = (compiled, _KERNELS[key])
     return _KERNELS[key]
 

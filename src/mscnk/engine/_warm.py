@@ -11,16 +11,14 @@ engine and wait for it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
-from typing import Iterator
 
 from mscnk.engine._batch import BatchEngine
-from mscnk.engine._kernel import COMPILE_ESTIMATE_S, kernel_ready, model_kernel
+from mscnk.engine._kernel import (COMPILE_ESTIMATE_S, COMPILE_LOCK, compile_lock, kernel_ready,
+                                  model_kernel)
 from mscnk.engine._scipy import ScipyEngine
 from mscnk.model._cache import cache_folder, is_temporary
 from mscnk.model._compile import CompiledModel, compiled_model
@@ -31,26 +29,9 @@ log = logging.getLogger("mscnk")
 #: default tolerances: rtol 1e-7).
 REFERENCE = ScipyEngine()
 
-_LOCK = "background-compile.lock"
 _CHILD = "import sys; from mscnk.engine._warm import main; main(sys.argv[1], int(sys.argv[2]))"
 _started: dict[str, subprocess.Popen] = {}  # method -> its compiling process (kept: no
 # "still running" warning when the object would be collected)
-
-
-@contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    """Hold the background-compile lock of ``folder`` (waits for a holder to finish)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        yield
-        return
-    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def start_background_compile(method: str = "rodas5p") -> bool:
@@ -67,7 +48,7 @@ def start_background_compile(method: str = "rodas5p") -> bool:
         import fcntl
     except ImportError:  # pragma: no cover - not on POSIX
         return False
-    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(folder / COMPILE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -84,8 +65,8 @@ def start_background_compile(method: str = "rodas5p") -> bool:
 
 
 def wait_for_background_compile() -> None:
-    """Block until no background compile holds the cache's lock."""
-    with _lock(cache_folder()):
+    """Block until no process (a background compile) holds the cache's compile lock."""
+    with compile_lock():
         pass
 
 
@@ -106,11 +87,5 @@ def quick_engine(model: CompiledModel, preferred: BatchEngine | None = None):
 def main(method: str, locked_fd: int | None = None) -> None:
     """Compile the model's kernel for ``method`` into the cache, one process at a time
     (``locked_fd``: the lock, already held, handed over by the starting process)."""
-    if locked_fd is not None:
-        try:
-            model_kernel(compiled_model(), method)
-        finally:
-            os.close(locked_fd)
-        return
-    with _lock(cache_folder()):
+    with compile_lock(handed_fd=locked_fd):
         model_kernel(compiled_model(), method)
