@@ -1,5 +1,6 @@
 """The ``mscnk`` command line: run, results, plot, demo, validate, mechanisms, explain,
-parameters, fields, examples, export, docs. Run/results/plot live in :mod:`mscnk._cli_runs`."""
+parameters, fields, examples, export, docs. Run/results live in :mod:`mscnk._cli_runs`,
+plot in :mod:`mscnk._cli_plot`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mscnk import __version__, _cli_runs
+from mscnk import __version__, _cli_plot, _cli_runs
 from mscnk._cli_common import (Format, configure_logging, console, errors, fail, load_params,
                                print_records, print_table, progress_bar)
 from mscnk._keys import READOUT_NAMES, READOUT_UNITS
@@ -71,7 +72,7 @@ def _options(
 
 app.command("run")(_cli_runs.run)
 app.command("results")(_cli_runs.results)
-app.command("plot")(_cli_runs.plot)
+app.command("plot")(_cli_plot.plot)
 
 
 @app.command()
