@@ -5,8 +5,9 @@
   instead of silently producing inf/NaN; underflow to 0 stays allowed;
 * randomness comes from a ``numpy.random.Generator`` passed in through the ``rng``
   fixture (seeded per test, reproducible), never from a global seed;
-* hypothesis runs without deadlines (one simulation takes 0.1-0.5 s) and without an
-  on-disk example database; ``HYPOTHESIS_PROFILE=ci`` derandomises it.
+* hypothesis runs without deadlines (one simulation takes 0.1-0.5 s), without an on-disk
+  example database and derandomised (the same examples on every run, in CI and here);
+  ``HYPOTHESIS_PROFILE=explore`` draws fresh random examples for a search by hand.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ settings.register_profile(
     deadline=None,
     database=None,
     print_blob=True,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
+settings.register_profile("explore", parent=settings.get_profile("default"), derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: Base seed of the ``rng`` fixture; each test mixes in its own node id.

@@ -29,3 +29,14 @@ def test_readme_opens_with_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert _readme_commands()[1] in [line.strip() for line in ci]
+
+
+def test_hypothesis_draws_the_same_examples_on_every_run():
+    """Property tests and fuzzers use fixed seeds: CI and a developer see the same examples
+    (``HYPOTHESIS_PROFILE=explore`` is the opt-in random search)."""
+    import os
+
+    from hypothesis import settings
+
+    if os.environ.get("HYPOTHESIS_PROFILE", "default") == "default":
+        assert settings().derandomize and settings().database is None
