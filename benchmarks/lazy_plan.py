@@ -20,7 +20,7 @@ import textwrap
 
 RUN = """
 import resource, time
-from mscnk.runs import run_sweep, RunInterrupted
+from mscnk.runs import InProcess, run_sweep, RunInterrupted
 from mscnk.experiment._jobs import load_experiment
 experiment = load_experiment(PLAN, max_jobs=None)
 started = time.perf_counter()
@@ -28,7 +28,7 @@ def stop(index):
     if index + 1 >= CHUNKS:
         raise KeyboardInterrupt
 try:
-    run_sweep(experiment, OUT, workers=1, chunk_size=256, on_chunk=stop)
+    run_sweep(experiment, OUT, executor=InProcess(threads=1), chunk_size=256, on_chunk=stop)
 except RunInterrupted as stopped:
     print(f"run   {experiment.size:>9,d} conditions planned, {stopped.done} chunks written in "
           f"{time.perf_counter() - started:.1f} s, peak memory "

@@ -28,7 +28,7 @@ import pandas as pd
 
 from mscnk.engine import cores
 from mscnk.experiment._jobs import load_experiment
-from mscnk.runs import InProcess, run_sweep
+from mscnk.runs import Dask, InProcess, run_sweep
 from mscnk.store import RunStore
 
 
@@ -63,7 +63,7 @@ def main() -> None:
                               silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
                 client.run(lambda: __import__("mscnk.runs._work"))  # workers import mscnk
                 tables["scheduler"] = _timed("scheduler", experiment, root / "scheduler",
-                                             scheduler=cluster.scheduler_address)[1]
+                                             executor=Dask(address=cluster.scheduler_address))[1]
         if "threads" in args.only:
             tables["threads"] = _timed("threads", experiment, root / "threads",
                                        executor=InProcess(threads=None))[1]

@@ -7,15 +7,23 @@ model; the model itself is checked against SciPy at tight tolerance and row by r
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import scipy.linalg
 import sympy as sp
+from hypothesis import HealthCheck, given, settings
 
+from mscnk.analysis import load_findings
 from mscnk.engine import BatchEngine, Phase, ScipyEngine, SolverError
 from mscnk.engine._kernel import kernel_for_field
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.experiment import Condition, Simulator
+from mscnk.experiment._simulate import simulate_pairs
+
+from helpers import STATE_ROUND_OFF, conditions, negative_beyond_round_off
 
 GROWTH, CAPACITY, DECAY = 0.8, 10.0, 0.3
 STIFF = np.array([[-1.0, 0.5, 0.0], [0.0, -100.0, 10.0], [0.0, 0.0, -1e6]])
@@ -188,3 +196,92 @@ def test_phase_matches_scipy_at_tight_tolerance(model, simulator, phases):
         theirs = reference.solve(model, phase, simulator.params).states
         scale = np.maximum(np.abs(theirs).max(axis=0), 1e-6)
         assert (np.abs(ours - theirs) / scale).max() <= 1e-5
+
+
+# -- states are returned as solved, never clipped -------------------------------------------
+
+#: a' = -r b, b' = 0 from a = b = r = 1: a falls linearly through zero, a(2 h) = -1.
+DECLINE = SimpleNamespace(species=("a", "b"), parameters=("r",), inputs=("unused",),
+                          rhs=lambda x, p, u: np.array([-p[0] * x[1], 0.0]),
+                          jacobian=lambda x, p, u: np.array([[0.0, -p[0]], [0.0, 0.0]]))
+DECLINE_PHASE = Phase("decline", 2.0, np.array([1.0, 1.0]), np.zeros(1), np.array([0.0, 1.0, 2.0]))
+
+
+@pytest.fixture(scope="module")
+def decline_kernel():
+    a, b, r = sp.symbols("a b r")
+    return kernel_for_field([-r * b, sp.Integer(0)], [a, b], [r], [sp.Symbol("unused")],
+                            "linear-decline")
+
+
+def test_batched_engine_returns_a_negative_state_as_solved(decline_kernel, monkeypatch):
+    monkeypatch.setattr(BatchEngine, "kernel", lambda self, model: decline_kernel)
+    solution = BatchEngine().solve(DECLINE, DECLINE_PHASE, np.array([1.0]))
+    np.testing.assert_allclose(solution.states[:, 0], [1.0, 0.0, -1.0], atol=1e-9)
+
+
+def test_scipy_engine_returns_a_negative_state_as_solved():
+    solution = ScipyEngine().solve(DECLINE, DECLINE_PHASE, np.array([1.0]))
+    np.testing.assert_allclose(solution.states[:, 0], [1.0, 0.0, -1.0], atol=1e-7)
+
+
+#: Seeded random conditions (and as many parameter sets) checked beside the findings.
+RANDOM_CONDITIONS = 200
+#: Spread of the random parameter sets: default x exp(N(0, 0.3)), kept within declared bounds.
+PARAMETER_SPREAD = 0.3
+
+
+def drawn_conditions(n: int) -> list[dict]:
+    """The first ``n`` conditions hypothesis draws, the same on every run (derandomized)."""
+    drawn: list[dict] = []
+
+    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(conditions())
+    def draw(condition):
+        drawn.append(condition)
+
+    draw()
+    return drawn[:n]
+
+
+def random_parameter_sets(model, n: int) -> list[dict[str, float]]:
+    """``n`` parameter sets spread around the defaults, each parameter within its bounds."""
+    rng = np.random.default_rng(11)
+    declared = {p.name: p for p in model.model.parameters}
+    low = np.array([declared[name].lower for name in model.parameters])
+    high = np.array([declared[name].upper for name in model.parameters])
+    base = model.default_parameters()
+    return [dict(zip(model.parameters, np.clip(
+        base * np.exp(rng.normal(0.0, PARAMETER_SPREAD, len(base))), low, high).tolist()))
+        for _ in range(n)]
+
+
+def finding_conditions() -> list:
+    data = Path(__file__).parent / "data"
+    return [condition for path in ("seed_findings.yaml", "quant_findings.yaml")
+            for finding in load_findings(data / path)
+            for condition in finding.resolved_conditions().values()]
+
+
+def test_no_returned_state_is_negative_beyond_round_off(model):
+    """Every state of every well (main and matched controls) of the finding conditions and of
+    seeded random conditions, at the default and at random parameters within their bounds."""
+    engine = BatchEngine()
+    assert engine.atol <= STATE_ROUND_OFF  # the tolerance is the engine's own, not looser
+    random = drawn_conditions(RANDOM_CONDITIONS)
+    simulators = [Simulator(params, engine=engine)
+                  for params in random_parameter_sets(model, RANDOM_CONDITIONS)]
+    default = Simulator(engine=engine)
+    findings = finding_conditions()
+    assert len(findings) >= 100
+    results = (default.simulate_many(findings) + default.simulate_many(random)
+               + simulate_pairs(list(zip(simulators, random))))
+    failures = []
+    for index, result in enumerate(results):
+        assert not isinstance(result, SolverError), (index, result)
+        for label, frame in {"main": result.timecourse, **result.controls}.items():
+            negative = negative_beyond_round_off(frame[list(model.species)], model.species)
+            if negative:
+                failures.append(f"{index} {label}: {negative}")
+    assert not failures, "\n".join(failures[:20])

@@ -9,8 +9,11 @@ import signal
 import pandas as pd
 import pytest
 
-from mscnk.runs import run_sweep
+from mscnk.runs import Dask, InProcess, run_sweep
 from mscnk.store import RunStore
+
+#: Runs of these tests: this process, rows one after another.
+ONE_THREAD = InProcess(threads=1)
 
 distributed = pytest.importorskip("distributed")
 
@@ -32,13 +35,13 @@ def cluster():
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("dask") / "reference"
-    run_sweep(SWEEP, out, workers=1, chunk_size=CHUNK)
+    run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=CHUNK)
     return RunStore.open(out).read()
 
 
 def test_a_cluster_run_equals_the_local_run(cluster, reference, tmp_path):
     scheduler, _ = cluster
-    summary = run_sweep(SWEEP, tmp_path / "run", scheduler=scheduler.scheduler_address,
+    summary = run_sweep(SWEEP, tmp_path / "run", executor=Dask(address=scheduler.scheduler_address),
                         chunk_size=CHUNK)
     assert summary.ok == JOBS and "dask scheduler" in summary.executor
     pd.testing.assert_frame_equal(RunStore.open(tmp_path / "run").read(), reference,
@@ -56,7 +59,7 @@ def test_a_worker_killed_mid_run_loses_and_repeats_nothing(cluster, reference, t
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
-    summary = run_sweep(SWEEP, tmp_path / "run", scheduler=scheduler.scheduler_address,
+    summary = run_sweep(SWEEP, tmp_path / "run", executor=Dask(address=scheduler.scheduler_address),
                         chunk_size=CHUNK, on_chunk=kill_a_worker)
     assert killed and summary.chunks_run == JOBS // CHUNK
     rows = RunStore.open(tmp_path / "run").read()

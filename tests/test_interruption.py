@@ -11,8 +11,11 @@ import time
 import pandas as pd
 import pytest
 
-from mscnk.runs import run_sweep
+from mscnk.runs import InProcess, run_sweep
 from mscnk.store import RunStore
+
+#: Runs of these tests: this process, rows one after another.
+ONE_THREAD = InProcess(threads=1)
 
 #: 480 co-culture conditions: a few seconds of work in one thread, in chunks of 8.
 SWEEP_YAML = """\
@@ -61,7 +64,7 @@ def source(tmp_path_factory):
 @pytest.fixture(scope="module")
 def uninterrupted(source, tmp_path_factory):
     out = tmp_path_factory.mktemp("interrupt") / "reference"
-    summary = run_sweep(source, out, workers=2, chunk_size=CHUNK)
+    summary = run_sweep(source, out, executor=InProcess(threads=2), chunk_size=CHUNK)
     assert summary.jobs == JOBS and summary.ok == JOBS
     return RunStore.open(out).read()
 
@@ -79,7 +82,7 @@ def test_kill_9_then_resume_gives_the_uninterrupted_rows(source, uninterrupted, 
     partial = store.read()
     assert len(partial) == len(finished) * CHUNK  # only whole chunks, every one readable
     assert store.metadata()["status"] == "running"  # nobody got to say otherwise
-    summary = run_sweep(source, out, workers=1, resume=True)
+    summary = run_sweep(source, out, executor=ONE_THREAD, resume=True)
     assert summary.chunks_skipped == len(finished)
     assert summary.chunks_run == JOBS // CHUNK - len(finished)
     resumed = RunStore.open(out).read()

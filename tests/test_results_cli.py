@@ -11,8 +11,11 @@ from matplotlib.figure import Figure
 
 from helpers import run_cli
 from mscnk.plots import heatmap, sweep_curve, sweep_figure
-from mscnk.runs import replay, run_sweep
+from mscnk.runs import InProcess, replay, run_sweep
 from mscnk.store import StoreError, query
+
+#: Runs of these tests: this process, rows one after another.
+ONE_THREAD = InProcess(threads=1)
 
 SWEEP = {"base": {"assay": "cytotoxicity"},
          "conditions": {"il2": {}, "resting": {"nk": {"activation": {"il2_u_ml": 0},
@@ -23,7 +26,7 @@ SWEEP = {"base": {"assay": "cytotoxicity"},
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("results") / "run"
-    run_sweep(SWEEP, out, workers=1, chunk_size=4)
+    run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=4)
     return out
 
 

@@ -12,8 +12,11 @@ from helpers import run_cli
 from mscnk._keys import READOUT_NAMES
 from mscnk.engine import BatchEngine
 from mscnk.experiment import load_conditions, run_conditions
-from mscnk.runs import RunInterrupted, run_sweep
+from mscnk.runs import InProcess, RunInterrupted, run_sweep
 from mscnk.store import RunStore, StoreError
+
+#: Runs of these tests: this process, rows one after another.
+ONE_THREAD = InProcess(threads=1)
 
 SWEEP = {"base": {"assay": "cytotoxicity"},
          "conditions": {"il2": {}, "resting": {"nk": {"activation": {"il2_u_ml": 0},
@@ -28,7 +31,7 @@ def _rows(path):
 @pytest.fixture(scope="module")
 def complete(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "complete"
-    summary = run_sweep(SWEEP, out, workers=1, chunk_size=5)
+    summary = run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=5)
     return summary, out
 
 
@@ -74,16 +77,16 @@ def test_interrupted_run_resumes_to_the_same_rows(complete, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(RunInterrupted) as caught:
-        run_sweep(SWEEP, out, workers=1, chunk_size=5, on_chunk=stop_after_two)
+        run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=5, on_chunk=stop_after_two)
     assert caught.value.done == 2 and caught.value.total == 3
     assert RunStore.open(out).metadata()["status"] == "interrupted"
     assert len(_rows(out)) == 10
     with pytest.raises(StoreError, match="unfinished run .2 of 3 chunks.*--resume"):
-        run_sweep(SWEEP, out, workers=1)
-    summary = run_sweep(SWEEP, out, workers=1, resume=True)
+        run_sweep(SWEEP, out, executor=ONE_THREAD)
+    summary = run_sweep(SWEEP, out, executor=ONE_THREAD, resume=True)
     assert summary.chunks_run == 1 and summary.chunks_skipped == 2 and summary.jobs_run == 2
     pd.testing.assert_frame_equal(_rows(out), _rows(reference), check_exact=True)
-    again = run_sweep(SWEEP, out, workers=1, resume=True)
+    again = run_sweep(SWEEP, out, executor=ONE_THREAD, resume=True)
     assert again.chunks_run == 0 and again.ok == 12
 
 
@@ -91,15 +94,15 @@ def test_resume_refuses_a_changed_experiment(complete, tmp_path):
     _, out = complete
     changed = {**SWEEP, "sweep": {"ratio": [1, 3]}}
     with pytest.raises(StoreError, match="experiment or parameters changed"):
-        run_sweep(changed, out, workers=1, resume=True)
+        run_sweep(changed, out, executor=ONE_THREAD, resume=True)
     with pytest.raises(StoreError, match="no run to resume"):
-        run_sweep(SWEEP, tmp_path / "empty", workers=1, resume=True)
+        run_sweep(SWEEP, tmp_path / "empty", executor=ONE_THREAD, resume=True)
 
 
 def test_failed_conditions_are_recorded_and_the_rest_go_on(tmp_path):
     sweep = {"nk": {"preactivation_h": 0}, "sweep": {"duration_h": [4, 720]}}
     # a 720 h co-culture needs more than 70 steps, a 4 h one far fewer
-    summary = run_sweep(sweep, tmp_path / "run", workers=1, engine=BatchEngine(max_steps=70))
+    summary = run_sweep(sweep, tmp_path / "run", executor=ONE_THREAD, engine=BatchEngine(max_steps=70))
     frame = _rows(tmp_path / "run").set_index("condition")
     assert summary.failed == 1 and summary.ok == 1
     assert frame.loc["duration_h=4", "status"] == "ok"
@@ -114,7 +117,7 @@ def test_parameter_sweep_rows_carry_their_parameter_values(tmp_path):
     document = {"assay": "cytotoxicity", "ratio": 10,
                 "parameter_sweep": {"sample": {"n": 4, "seed": 1,
                                                "parameters": {"p_granule_kill": "uniform"}}}}
-    summary = run_sweep(document, tmp_path / "run", workers=1, params={"k_decay_ifng": 0.02})
+    summary = run_sweep(document, tmp_path / "run", executor=ONE_THREAD, params={"k_decay_ifng": 0.02})
     frame = _rows(tmp_path / "run")
     assert summary.ok == 4 and k not in frame.columns
     assert frame["parameter_set"].tolist() == [f"sample_{i}" for i in range(4)]
@@ -185,7 +188,7 @@ def test_a_run_makes_jobs_chunk_by_chunk_never_the_whole_list(tmp_path, monkeypa
     monkeypatch.setattr(Experiment, "iter_jobs", counted)
     monkeypatch.setattr(Experiment, "jobs", whole_list)
     out = tmp_path / "run"
-    summary = run_sweep(experiment, out, workers=1, chunk_size=2,
+    summary = run_sweep(experiment, out, executor=ONE_THREAD, chunk_size=2,
                         on_chunk=lambda index: leads.append(len(made) - 2 * (index + 1)))
     assert summary.ok == 10 and made == list(range(10))
     assert max(leads) <= 2  # at most the next chunk is made ahead of the one written
@@ -217,3 +220,137 @@ def test_dask_keeps_a_bounded_number_of_chunks_in_flight():
         assert len(pulled) <= executor.in_flight(1) + 1 < len(jobs), len(pulled)
         rest = [index for index, _ in results]
     assert sorted([first, *rest]) == list(range(len(jobs)))
+
+
+# -- executors: one protocol, injected -------------------------------------------------------
+class Reversed:
+    """An executor of this test's own: the chunks in reverse order, one after another here."""
+
+    parallelism = 1
+
+    def __init__(self) -> None:
+        self.checked = False
+
+    def describe(self) -> str:
+        return "reversed chunks, this process"
+
+    def check(self) -> None:
+        self.checked = True
+
+    def run(self, tasks):
+        from mscnk.runs import InProcess
+
+        for task in reversed(list(tasks)):
+            yield from InProcess(threads=1).run([task])
+
+
+def test_an_injected_executor_gives_the_rows_of_the_in_process_one(complete, tmp_path):
+    from mscnk.runs import Executor
+
+    _, reference = complete
+    executor, written = Reversed(), []
+    assert isinstance(executor, Executor)
+    out = tmp_path / "run"
+    summary = run_sweep(SWEEP, out, executor=executor, chunk_size=5, on_chunk=written.append)
+    assert executor.checked and written == [2, 1, 0]
+    assert summary.ok == 12 and summary.executor == "reversed chunks, this process"
+    assert RunStore.open(out).metadata()["sessions"][-1]["executor"] == summary.executor
+    pd.testing.assert_frame_equal(_rows(out), _rows(reference), check_exact=True)
+
+
+def test_run_sweep_takes_one_executor_argument():
+    import inspect
+
+    parameters = inspect.signature(run_sweep).parameters
+    assert "executor" in parameters
+    assert "workers" not in parameters and "scheduler" not in parameters
+
+
+def test_the_in_process_and_dask_executors_satisfy_the_protocol():
+    from mscnk.engine import cores
+    from mscnk.runs import Dask, Executor, InProcess
+
+    for executor in (InProcess(), InProcess(threads=3), Dask(workers=2),
+                     Dask(address="tcp://127.0.0.1:8786")):
+        assert isinstance(executor, Executor), executor
+    assert InProcess().parallelism == cores() and InProcess(threads=3).parallelism == 3
+    assert Dask(workers=2).parallelism == 2
+    # a named scheduler's size is unknown before connecting: chunks are sized as here
+    assert Dask(address="tcp://127.0.0.1:8786").parallelism == cores()
+
+
+def test_executor_for_keeps_the_choice_of_workers_and_scheduler():
+    from mscnk.engine import cores
+    from mscnk.runs import Dask, InProcess, LOCAL_CLUSTER_MIN_JOBS, executor_for
+
+    many, few = LOCAL_CLUSTER_MIN_JOBS, LOCAL_CLUSTER_MIN_JOBS - 1
+    assert executor_for(1, None, 10 * many) == InProcess(threads=1)
+    assert executor_for(4, None, few) == InProcess(threads=4)
+    assert executor_for(4, None, many) == Dask(workers=4)
+    assert executor_for(None, None, few) == InProcess(threads=cores())
+    assert executor_for(None, None, many) == Dask(workers=cores())
+    assert executor_for(3, "tcp://10.0.0.1:8786", 5) == Dask(address="tcp://10.0.0.1:8786")
+
+
+@pytest.mark.parametrize("make, needles", [
+    (lambda: __import__("mscnk.runs").runs.executor_for(0, None, 10), ["workers", "0", "at least 1"]),
+    (lambda: __import__("mscnk.runs").runs.InProcess(threads=0), ["threads", "0", "at least 1"]),
+    (lambda: __import__("mscnk.runs").runs.Dask(workers=-1), ["workers", "-1", "at least 1"]),
+])
+def test_executors_refuse_fewer_than_one_worker(make, needles):
+    with pytest.raises(ValueError) as caught:
+        make()
+    assert all(n in str(caught.value) for n in needles), caught.value
+
+
+class _Refusing(Reversed):
+    def check(self) -> None:
+        from mscnk.runs import ExecutorError
+
+        raise ExecutorError("this executor cannot start")
+
+
+def test_an_executor_that_cannot_start_leaves_nothing_written(tmp_path):
+    from mscnk.runs import ExecutorError
+
+    with pytest.raises(ExecutorError, match="cannot start"):
+        run_sweep(SWEEP, tmp_path / "out", executor=_Refusing())
+    assert not (tmp_path / "out").exists()
+
+
+class _Stop(Reversed):
+    def __init__(self, parallelism: int) -> None:
+        super().__init__()
+        self.parallelism = parallelism
+
+    def run(self, tasks):
+        raise KeyboardInterrupt
+        yield  # a generator, like every executor's run
+
+
+@pytest.mark.parametrize("parallelism, expected", [(1, 40), (4, 10)])
+def test_chunks_are_sized_for_the_executors_parallelism(tmp_path, parallelism, expected):
+    from mscnk.runs import default_chunk_size
+
+    sweep = {"assay": "cytotoxicity", "sweep": {"ratio": [1 + i / 10 for i in range(160)]}}
+    assert default_chunk_size(160, parallelism) == expected
+    with pytest.raises(RunInterrupted):
+        run_sweep(sweep, tmp_path / "run", executor=_Stop(parallelism))
+    assert RunStore.open(tmp_path / "run").metadata()["chunk_size"] == expected
+
+
+def test_pending_jobs_counts_what_a_resumed_run_has_left(complete, tmp_path):
+    from mscnk.runs import pending_jobs
+
+    _, out = complete
+    assert pending_jobs(out, 12, resume=False) == 12
+    assert pending_jobs(out, 12, resume=True) == 0
+    assert pending_jobs(tmp_path / "nothing", 12, resume=True) == 12
+    partial = tmp_path / "partial"
+
+    def stop_after_one(index):
+        raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_sweep(SWEEP, partial, executor=Reversed(), chunk_size=5, on_chunk=stop_after_one)
+    assert pending_jobs(partial, 12, resume=True) == 10  # chunk 2 (2 conditions) is done

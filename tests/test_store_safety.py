@@ -20,8 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import run_cli
-from mscnk.runs import run_sweep
+from mscnk.runs import InProcess, run_sweep
 from mscnk.store import RunLock, RunStore, StoreError, load, query
+
+#: Runs of these tests: this process, rows one after another.
+ONE_THREAD = InProcess(threads=1)
 
 SOURCE = "assay: cytotoxicity\nsweep: {ratio: [1, 2, 4, 8]}\n"
 OTHER = "assay: cytotoxicity\nsweep: {ratio: [3, 5, 7, 9]}\n"
@@ -50,7 +53,7 @@ def _no_traceback(result) -> None:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("safety") / "reference"
-    run_sweep(SWEEP, out, workers=1, chunk_size=1)
+    run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=1)
     return RunStore.open(out).read()
 
 
@@ -101,7 +104,7 @@ def test_a_finished_run_is_replaced_only_with_overwrite_and_only_its_own_files(t
     assert "complete run" in again.flat and "--overwrite" in again.flat
     assert _snapshot(out) == before
     with pytest.raises(StoreError, match="--overwrite"):
-        run_sweep(OTHER_SWEEP, out, workers=1)
+        run_sweep(OTHER_SWEEP, out, executor=ONE_THREAD)
 
     replaced = _cli_run(tmp_path, out, "--overwrite", text=OTHER, chunk=2)
     assert replaced.exit_code == 0, replaced.output
@@ -118,8 +121,8 @@ def test_a_finished_run_is_replaced_only_with_overwrite_and_only_its_own_files(t
 # -- 2. a run is read from its own files, never from a pattern --------------------------------
 def test_a_run_folder_with_glob_characters_reads_its_own_rows(tmp_path):
     group = tmp_path / "g"
-    run_sweep(SWEEP, group / "run1", workers=1)
-    run_sweep(OTHER_SWEEP, group / "run[1]", workers=1)
+    run_sweep(SWEEP, group / "run1", executor=ONE_THREAD)
+    run_sweep(OTHER_SWEEP, group / "run[1]", executor=ONE_THREAD)
     target = group / "run[1]"
     assert sorted(query(target, "1=1")["ratio"]) == [3, 5, 7, 9]
     assert sorted(query(target, "SELECT ratio FROM results")["ratio"]) == [3, 5, 7, 9]
@@ -132,7 +135,7 @@ def test_a_run_folder_with_glob_characters_reads_its_own_rows(tmp_path):
 
 def test_a_run_under_a_key_value_folder_gains_no_partition_column(tmp_path):
     out = tmp_path / "ratio=3" / "run"
-    run_sweep(SWEEP, out, workers=1)
+    run_sweep(SWEEP, out, executor=ONE_THREAD)
     frame = RunStore.open(out).read()
     assert sorted(frame["ratio"]) == [1, 2, 4, 8]
     assert list(frame.columns) == list(query(out, "1=1").columns)
@@ -152,14 +155,14 @@ def test_a_second_writer_is_refused_and_told_who_holds_the_folder(tmp_path, extr
                        "mscnk run first.yaml --out run"):
             assert needle in result.flat, (needle, result.output)
         with pytest.raises(StoreError, match="in use"):
-            run_sweep(OTHER_SWEEP, out, workers=1, overwrite=True)
+            run_sweep(OTHER_SWEEP, out, executor=ONE_THREAD, overwrite=True)
     assert _snapshot(out) == before
     assert _cli_run(tmp_path, out, "--overwrite", text=OTHER).exit_code == 0  # lock released
 
 
 def test_every_chunk_records_its_plan_index_and_jobs(tmp_path):
     out = tmp_path / "run"
-    run_sweep({"assay": "cytotoxicity", "sweep": {"ratio": [1, 2, 4, 8, 16]}}, out, workers=1,
+    run_sweep({"assay": "cytotoxicity", "sweep": {"ratio": [1, 2, 4, 8, 16]}}, out, executor=ONE_THREAD,
               chunk_size=2)
     plan = RunStore.open(out).metadata()["plan_hash"]
     for index, (first, count) in enumerate([(0, 2), (2, 2), (4, 1)]):
@@ -223,9 +226,9 @@ def _damage(out: Path, other: Path) -> None:
 def test_resume_redoes_damaged_and_foreign_chunks_and_clears_stale_temporaries(tmp_path,
                                                                               reference):
     other = tmp_path / "other"
-    run_sweep(OTHER_SWEEP, other, workers=1, chunk_size=1)
+    run_sweep(OTHER_SWEEP, other, executor=ONE_THREAD, chunk_size=1)
     out = tmp_path / "run"
-    run_sweep(SWEEP, out, workers=1, chunk_size=1)
+    run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=1)
     (out / "chunks" / "thesis.docx").write_text("mine")
     _damage(out, other)
 
@@ -239,7 +242,7 @@ def test_resume_redoes_damaged_and_foreign_chunks_and_clears_stale_temporaries(t
     with pytest.raises(StoreError, match="--resume"):
         RunStore.open(out).read()
 
-    summary = run_sweep(SWEEP, out, workers=1, resume=True)
+    summary = run_sweep(SWEEP, out, executor=ONE_THREAD, resume=True)
     assert summary.chunks_run == 3 and summary.chunks_skipped == 1
     pd.testing.assert_frame_equal(RunStore.open(out).read(), reference, check_exact=True)
     assert not (out / "chunks" / ".chunk-000001.parquet.k1ll3d").exists()
@@ -259,17 +262,17 @@ def test_a_run_is_never_marked_complete_while_a_chunk_fails_verification(tmp_pat
             path.write_bytes(path.read_bytes()[:100])
 
     with pytest.raises(StoreError, match="chunk-000000.parquet.*--resume"):
-        run_sweep(SWEEP, out, workers=1, chunk_size=1, on_chunk=truncate_the_first)
+        run_sweep(SWEEP, out, executor=ONE_THREAD, chunk_size=1, on_chunk=truncate_the_first)
     assert RunStore.open(out).metadata()["status"] != "complete"
     assert not (out / "results.csv").exists()
-    assert run_sweep(SWEEP, out, workers=1, resume=True).chunks_run == 1
+    assert run_sweep(SWEEP, out, executor=ONE_THREAD, resume=True).chunks_run == 1
 
 
 # -- 5. --query and --where are read-only expressions ----------------------------------------
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("queries") / "run"
-    run_sweep(SWEEP, out, workers=1)
+    run_sweep(SWEEP, out, executor=ONE_THREAD)
     return out
 
 
@@ -341,7 +344,7 @@ def test_plot_names_the_inputs_it_pools(tmp_path):
     out = tmp_path / "run"
     run_sweep({"assay": "cytotoxicity", "sweep": {"ratio": [1, 10],
                                                   "culture": ["contact", "transwell"]}},
-              out, workers=1)
+              out, executor=ONE_THREAD)
     result = run_cli(["plot", out, "--x", "ratio", "--y", "msc_lysis_pct", "--out",
                       tmp_path / "f"])
     assert result.exit_code == 0, result.output
@@ -414,7 +417,7 @@ def test_out_that_cannot_be_created_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_flipped_byte_inside_a_chunk_is_caught_by_its_page_checksums(tmp_path):
     out = tmp_path / "run"
-    run_sweep(SWEEP, out, workers=1)
+    run_sweep(SWEEP, out, executor=ONE_THREAD)
     path = out / "chunks" / "chunk-000000.parquet"
     column = next(c for c in (pq.ParquetFile(path).metadata.row_group(0).column(i)
                               for i in range(pq.ParquetFile(path).metadata.num_columns))

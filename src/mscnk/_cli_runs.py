@@ -37,7 +37,7 @@ def run(
     """Simulate every condition of FILE into a results store in --out; print the readouts."""
     from mscnk.experiment import ConditionError
     from mscnk.experiment._jobs import load_experiment
-    from mscnk.runs import ExecutorError, RunInterrupted
+    from mscnk.runs import ExecutorError, RunInterrupted, executor_for, pending_jobs
     from mscnk.runs._work import ModelMismatch
     from mscnk.store import StoreError
 
@@ -47,10 +47,12 @@ def run(
         fail(error.problems)
     values = load_params(params)
     command = "mscnk " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+    # --workers/--scheduler choose the executor for the conditions this run has left
+    executor = executor_for(workers, scheduler, pending_jobs(out, experiment.size, resume=resume))
     try:
-        summary = _run_with_progress(experiment, out, params=values, workers=workers,
-                                     scheduler=scheduler, resume=resume, overwrite=overwrite,
-                                     chunk_size=chunk_size, command=command)
+        summary = _run_with_progress(experiment, out, executor=executor, params=values,
+                                     resume=resume, overwrite=overwrite, chunk_size=chunk_size,
+                                     command=command)
     except (StoreError, ExecutorError) as error:
         fail([str(error)])
     except ConditionError as error:  # a condition of a large plan, found invalid as it is made

@@ -170,7 +170,7 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
 @app.command()
 def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_lysis_pct")) -> None:
     """Show which mechanisms move READOUT, nearest first."""
-    from mscnk.analysis._explain import explain_readout
+    from mscnk.analysis import describe_reads, explain_readout
 
     if readout not in READOUT_NAMES:
         from mscnk.experiment._errors import suggest
@@ -180,7 +180,8 @@ def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_ly
     species, ranked = explain_readout(readout)
     from mscnk.catalog import mechanisms as catalog
 
-    console.print(f"[bold]{readout}[/] ({READOUT_UNITS[readout]}) reads: {', '.join(species)}")
+    console.print(f"[bold]{readout}[/] ({READOUT_UNITS[readout]}) reads: "
+                  f"{describe_reads(readout)}", highlight=False)
     labels = {0: "changes it directly", 1: "acts on what those processes read",
               2: "two steps upstream"}
     for distance in sorted({d for _, d in ranked}):

@@ -1,6 +1,7 @@
 """Analysis on top of the experiment layer: literature findings and their checks."""
 
 from mscnk.analysis._agreement import READOUT_FLOORS, readout_difference
+from mscnk.analysis._explain import describe_reads, explain_readout
 from mscnk.analysis._expectations import (
     Bound,
     Compare,
@@ -22,6 +23,7 @@ from mscnk.analysis._findings import (
 
 __all__ = [
     "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation", "ExpectationResult", "Finding",
-    "FindingResult", "Trend", "check_finding", "lint_findings", "load_findings",
+    "FindingResult", "Trend", "check_finding", "describe_reads", "explain_readout",
+    "lint_findings", "load_findings",
     "readout_difference", "results_frame", "validate", "validate_results",
 ]

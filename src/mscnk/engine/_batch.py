@@ -10,6 +10,11 @@ one through the same kernel, so ``simulate`` and sweeps share one code path.
 Phase changes (pre-treatment -> co-culture, medium changes) are exact: each phase is its own
 integration, started from the state the protocol maps over, and every requested sample time
 is hit by a step, never interpolated.
+
+States are returned as solved, never clipped. Inside a step the kernel evaluates the rates
+and the Jacobian at the non-negative part of the state (a modelling choice: a species that
+round-off puts a hair below zero is not consumed further); a state below zero by more than
+round-off is a model defect for the tests to report.
 """
 
 from __future__ import annotations
@@ -129,7 +134,6 @@ class BatchEngine:
                     atol[row], 0.0, int(self.max_steps), out[row], counters[row])
         else:
             self._parallel(kernel, arguments)
-        np.clip(out, 0.0, None, out=out)
         return BatchSolution(times, out, status, counters)
 
     def _parallel(self, kernel: Kernel, arguments: tuple) -> None:

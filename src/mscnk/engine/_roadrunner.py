@@ -3,7 +3,8 @@
 The SBML document (:func:`mscnk.model._sbml.to_sbml`) is loaded once; a phase is run by
 writing every species amount and every global parameter (model parameters and inputs) as
 whole vectors, then ``simulate`` at the phase's sample times (CVODE, BDF with Newton).
-Needs the optional ``libroadrunner`` package (the ``test`` extra).
+Needs the optional ``libroadrunner`` package (the ``test`` extra). States are returned as
+CVODE solved them (rates at the state itself, never clipped).
 """
 
 from __future__ import annotations
@@ -54,5 +55,5 @@ class RoadRunnerEngine:
         return result[:, 1:][:, self._order]
 
     def solve(self, model: CompiledModel, phase: Phase, params: np.ndarray) -> PhaseSolution:
-        return solve_on_grid(phase, lambda grid: np.clip(
-            self.run(phase.state, params, phase.inputs, grid), 0.0, None))
+        return solve_on_grid(phase, lambda grid: self.run(phase.state, params, phase.inputs,
+                                                          grid))

@@ -4,8 +4,9 @@ The model is stiff (fast signalling next to multi-day growth), so the integrator
 implicit method and the exact Jacobian; LSODA switches to BDF when stiffness appears and was
 2.4x faster than SciPy's BDF at the same tolerance, with smaller error against a 1e-10
 reference (measured on four representative conditions). Rates are evaluated at the
-non-negative part of the state, so round-off can never drive a population or a
-concentration below zero and keep it there.
+non-negative part of the state (a modelling choice, as in the batched kernel: round-off
+cannot drive a population or a concentration further below zero); the states themselves are
+returned as solved, never clipped.
 """
 
 from __future__ import annotations
@@ -111,5 +112,4 @@ class ScipyEngine:
                            t_eval=times, jac=jacobian, rtol=self.rtol, atol=self.atol * scale)
         if not result.success:
             raise SolverError(f"phase {phase.name!r}: {result.message}")
-        states = np.clip(result.y.T, 0.0, None)
-        return PhaseSolution(phase.name, result.t, states)
+        return PhaseSolution(phase.name, result.t, result.y.T)

@@ -1,15 +1,23 @@
-"""Readouts of the contract (section 2), one function each, found through a registry.
+"""Readouts of the contract (section 2): one declaration each, where its function is defined.
 
 Each function reads a :class:`Wells` view: the main well's trajectory, its matched
 controls, the K562 re-test and the reference levels for relative readouts. A readout that
 does not apply (no MSCs, no NK cells, no tumor) is NaN.
+
+``@readout(name)`` joins a function to the contract's name, unit and meaning
+(:data:`mscnk._keys.READOUTS`, the light vocabulary that also sets the column order) in a
+:class:`ReadoutDeclaration`. The wells and species a readout reads, and the populations it
+needs, are never written by hand: they are recorded by calling its function on probe wells
+(:mod:`mscnk.experiment._probe`), so they cannot disagree with what the function does.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from functools import cached_property
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -55,15 +63,63 @@ class Wells:
         return self.of(self.start, "tumor") > 0
 
 
-READOUT_FUNCTIONS: dict[str, Callable[[Wells], float]] = {}
+@dataclass(frozen=True)
+class ReadoutDeclaration:
+    """One readout: the contract's name, unit (as in the contract) and meaning, its function,
+    and what that function reads (derived on first use by calling it on probe wells)."""
+
+    name: str
+    unit: str
+    meaning: str
+    signed: bool  # may be negative
+    compute: Callable[[Wells], float]
+
+    @cached_property
+    def reads(self) -> Mapping[str, tuple[str, ...]]:
+        """Well (a key of ``WELL_LABELS``) -> the model species the function reads there."""
+        from mscnk.experiment._probe import probe_reads
+
+        return MappingProxyType(probe_reads(self.compute))
+
+    @cached_property
+    def species(self) -> tuple[str, ...]:
+        """Every model species the function reads, in any well, first read first."""
+        return tuple(dict.fromkeys(s for names in self.reads.values() for s in names))
+
+    @cached_property
+    def needs(self) -> tuple[str, ...]:
+        """Populations (msc, nk, tumor) whose absence makes the readout missing (NaN)."""
+        from mscnk.experiment._probe import probe_needs
+
+        return probe_needs(self.compute)
+
+    def reads_text(self) -> str:
+        """``"nk_bright, nk_dim (main well, control without MSC); ..."``: species by wells."""
+        from mscnk.experiment._probe import WELL_LABELS
+
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for name in self.species:
+            wells = tuple(WELL_LABELS[w] for w, names in self.reads.items() if name in names)
+            groups.setdefault(wells, []).append(name)
+        return "; ".join(f"{', '.join(names)} ({', '.join(wells)})"
+                         for wells, names in groups.items())
+
+
+_CONTRACT = {r.name: r for r in READOUTS}
+_DECLARED: dict[str, ReadoutDeclaration] = {}
 
 
 def readout(name: str) -> Callable[[Callable[[Wells], float]], Callable[[Wells], float]]:
-    if name not in READOUT_NAMES:
+    """Declare the decorated function as the one that computes contract readout ``name``."""
+    if name not in _CONTRACT:
         raise KeyError(f"{name} is not a contract readout")
 
     def register(function: Callable[[Wells], float]) -> Callable[[Wells], float]:
-        READOUT_FUNCTIONS[name] = function
+        if name in _DECLARED:
+            raise ValueError(f"{name} is declared twice: by {_DECLARED[name].compute.__qualname__}"
+                             f" and by {function.__qualname__}")
+        c = _CONTRACT[name]
+        _DECLARED[name] = ReadoutDeclaration(c.name, c.unit, c.meaning, c.signed, function)
         return function
 
     return register
@@ -209,10 +265,14 @@ ROUND_OFF = 1e-6
 
 
 def compute_readouts(w: Wells) -> dict[str, float]:
-    """Every contract readout, in contract order; readouts that cannot be negative never are."""
+    """Every contract readout, in contract order.
+
+    A readout whose unit cannot be negative (cells, concentrations, folds, shares, % lysis)
+    is floored at zero, so a solved state a hair below zero reads 0; the tests check the
+    states and the lysis unfloored (the engines return states as solved)."""
     out = {}
     for r in READOUTS:
-        value = float(READOUT_FUNCTIONS[r.name](w))
+        value = float(READOUT_DECLARATIONS[r.name].compute(w))
         if not math.isnan(value):
             if r.name not in SIGNED_READOUTS:
                 value = max(value, 0.0)
@@ -222,31 +282,8 @@ def compute_readouts(w: Wells) -> dict[str, float]:
     return out
 
 
-assert set(READOUT_FUNCTIONS) == set(READOUT_NAMES), set(READOUT_NAMES) - set(READOUT_FUNCTIONS)
-
-
-_NK_CELLS = ("nk_bright", "nk_dim")
-#: The model species each readout reads (``mscnk explain`` walks the model from these).
-READOUT_SPECIES: dict[str, tuple[str, ...]] = {
-    "msc_lysis_pct": ("msc",),
-    "msc_killed_pct": ("msc_killed", "msc_divisions"),
-    "msc_viable": ("msc",),
-    "nk_viable": _NK_CELLS,
-    "nk_fold_expansion": _NK_CELLS,
-    "nk_proliferation_inhibition_pct": _NK_CELLS,
-    "nk_apoptosis_pct": (*_NK_CELLS, "nk_apoptotic"),
-    "nk_cytotoxicity_k562_pct": ("arming", "granules", "nkg2d", "nkp30", "dnam1", "nkg2a", "kir"),
-    "cd107a_pct": ("nk_degranulations",),
-    "ifng_pg_ml": ("ifng",), "tnfa_pg_ml": ("tnfa",), "il10_pg_ml": ("il10",),
-    "tgfb_pg_ml": ("tgfb_latent", "tgfb_active"), "hgf_pg_ml": ("hgf",),
-    "activin_a_pg_ml": ("activin_a",), "pge2_pg_ml": ("pge2",),
-    "kynurenine_uM": ("kynurenine",), "tryptophan_uM": ("tryptophan",),
-    **{f"{r}_rel": (r,) for r in ("nkg2d", "nkp30", "nkp46", "dnam1", "nkg2a", "kir", "cd16",
-                                  "nkp44", "cd69", "hla_i", "hla_e", "mica", "ulbp", "pvr",
-                                  "nectin2", "serpinb9", "cox2", "ido", "hla_ii", "pdl1")},
-    "cd56bright_pct": ("nk_bright", "nk_dim"),
-    "cd73_nk_pct": ("cd73_fraction",),
-    "tumor_viable": ("tumor",),
-    "tumor_kill_pct": ("tumor",),
-}
-assert set(READOUT_SPECIES) == set(READOUT_NAMES)
+if set(_DECLARED) != set(READOUT_NAMES):
+    raise RuntimeError(f"readouts without a function: {sorted(set(READOUT_NAMES) - set(_DECLARED))}")
+#: Every contract readout's declaration, in contract order.
+READOUT_DECLARATIONS: Mapping[str, ReadoutDeclaration] = MappingProxyType(
+    {name: _DECLARED[name] for name in READOUT_NAMES})

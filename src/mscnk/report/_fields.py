@@ -14,8 +14,7 @@ from typing import Any, Literal, NamedTuple, Union
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from mscnk._keys import READOUTS
-from mscnk.experiment import Condition
+from mscnk.experiment import READOUT_DECLARATIONS, Condition
 
 
 class FieldRow(NamedTuple):
@@ -200,10 +199,14 @@ def conditions_markdown() -> str:
               "Every result has these readouts; one that does not apply to a condition (MSC "
               "readouts with no MSCs, NK readouts with no NK cells, tumor readouts with no tumor) "
               "is missing: NaN in tables, `null` in JSON, an empty cell in CSV.", "",
-              "| readout | unit | needs | meaning |", "| --- | --- | --- | --- |"]
-    for readout in READOUTS:
+              "`needs`: the populations without which the readout is missing; `reads`: the model "
+              "species its function reads, and in which wells (both found by calling the "
+              "function, never written by hand).", "",
+              "| readout | unit | needs | reads | meaning |", "| --- | --- | --- | --- | --- |"]
+    for readout in READOUT_DECLARATIONS.values():
         needs = ", ".join(readout.needs) or "-"
         unit = readout.unit.replace("uM", "µM")
         lines.append(f"| `{readout.name}` | {unit} | {needs} | "
+                     f"{_markdown_cell(readout.reads_text())} | "
                      f"{_markdown_cell(readout.meaning)} |")
     return "\n".join(lines) + "\n"

@@ -1,11 +1,14 @@
 """Experiments at scale: chunked, batched runs into a results store, here or on dask."""
 
-from mscnk.runs._execute import Dask, ExecutorError, InProcess
+from mscnk.runs._execute import (LOCAL_CLUSTER_MIN_JOBS, Dask, Executor, ExecutorError, InProcess,
+                                 executor_for)
 from mscnk.runs._runner import RunInterrupted, RunSummary, default_chunk_size, run_sweep
 from mscnk.runs._replay import replay, stored_jobs
+from mscnk.runs._reuse import pending_jobs
 from mscnk.runs._summary import RunDescription, describe, varied_columns
 from mscnk.runs._table import PARAMETER_PREFIX, run_schema
 
-__all__ = ["PARAMETER_PREFIX", "Dask", "ExecutorError", "InProcess", "RunDescription", "RunInterrupted",
-           "RunSummary", "default_chunk_size", "describe", "replay", "run_schema", "run_sweep",
+__all__ = ["LOCAL_CLUSTER_MIN_JOBS", "PARAMETER_PREFIX", "Dask", "Executor", "ExecutorError",
+           "InProcess", "RunDescription", "RunInterrupted", "RunSummary", "default_chunk_size",
+           "describe", "executor_for", "pending_jobs", "replay", "run_schema", "run_sweep",
            "stored_jobs", "varied_columns"]

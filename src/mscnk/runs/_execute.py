@@ -1,9 +1,12 @@
-"""Where chunks run: in this process, or on a dask.distributed cluster (local or remote).
+"""Where chunks run: one :class:`Executor` protocol, and its two implementations, in this
+process (:class:`InProcess`) or on a dask.distributed cluster (:class:`Dask`, local or remote).
 
-Both executors take the same :class:`~mscnk.runs._work.ChunkTask` objects and yield
-``(index, table)`` as chunks finish, in any order; the runner writes each as it arrives.
-A dask worker lost mid-chunk is the scheduler's business: it reruns that chunk elsewhere,
-and the runner still sees each chunk exactly once.
+An executor takes :class:`~mscnk.runs._work.ChunkTask` objects and yields ``(index, table)``
+as chunks finish, in any order; the runner writes each as it arrives. It is injected into
+:func:`~mscnk.runs.run_sweep` as one object (like pyPESTO's engines); :func:`executor_for`
+holds the choice that ``--workers`` and ``--scheduler`` make. A dask worker lost mid-chunk is
+the scheduler's business: it reruns that chunk elsewhere, and the runner still sees each
+chunk exactly once.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import contextlib
 import itertools
 import logging
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from mscnk.engine import cores
 from mscnk.runs._work import ChunkTask, run_chunk
 
 
@@ -24,10 +28,37 @@ CONNECT_TIMEOUT = "10s"
 #: Chunks kept in flight per worker thread on dask (and at least this many in all).
 IN_FLIGHT_PER_THREAD = 3
 MIN_IN_FLIGHT = 4
+#: Below this many pending conditions a local run stays in this process (engine threads on
+#: the cores asked for): starting worker processes costs more than it saves.
+LOCAL_CLUSTER_MIN_JOBS = 1000
 
 
 class ExecutorError(Exception):
     """An executor that cannot start (an unreachable scheduler)."""
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Where a run's chunks go. ``run`` yields ``(index, table)`` for every task, each once,
+    in any order (lazily: tasks are made as it asks for them); ``check`` raises
+    :class:`ExecutorError` if it cannot start, before the run writes anything; ``describe``
+    is the line that ``run.json`` and the summary record; ``parallelism`` (chunks it works on
+    at once) sizes the chunks."""
+
+    @property
+    def parallelism(self) -> int: ...
+
+    def describe(self) -> str: ...
+
+    def check(self) -> None: ...
+
+    def run(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple[int, pa.Table]]: ...
+
+
+def _at_least_one(field: str, value: int | None, *, none: str = "") -> None:
+    """A clear error for a count of workers or threads below one (``none``: what None is)."""
+    if value is not None and value < 1:
+        raise ValueError(f"{field} must be at least 1{none}, got {value}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +66,14 @@ class InProcess:
     """Chunks one after another here; the engine uses ``threads`` (None: all cores)."""
 
     threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _at_least_one("threads", self.threads, none=" (or None: all cores)")
+
+    @property
+    def parallelism(self) -> int:
+        """Engine threads: ``threads``, or every core."""
+        return self.threads or cores()
 
     def describe(self) -> str:
         return "this process" + (f", {self.threads} thread(s)" if self.threads else "")
@@ -54,6 +93,15 @@ class Dask:
 
     workers: int = 1
     address: str | None = None
+
+    def __post_init__(self) -> None:
+        _at_least_one("workers", self.workers)
+
+    @property
+    def parallelism(self) -> int:
+        """Worker processes of the LocalCluster; for a named scheduler (its size unknown
+        before connecting) this machine's cores."""
+        return cores() if self.address else self.workers
 
     def describe(self) -> str:
         return (f"dask scheduler {self.address}" if self.address
@@ -107,6 +155,8 @@ class Dask:
     def run(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple[int, pa.Table]]:
         from distributed import as_completed
 
+        if not self.address:
+            _warm_kernel()  # compile (or load) once here, so local workers only load it
         tasks = iter(tasks)
         with self.client() as client:
             def submit(task: ChunkTask):
@@ -130,3 +180,24 @@ class Dask:
                     yield result
             finally:
                 client.cancel([f for f in live if not f.done()])
+
+
+def _warm_kernel() -> None:
+    from mscnk.engine import BatchEngine
+    from mscnk.model._compile import compiled_model
+
+    BatchEngine().kernel(compiled_model())
+
+
+def executor_for(workers: int | None, scheduler: str | None, jobs: int) -> Executor:
+    """The executor that ``--workers`` and ``--scheduler`` choose for ``jobs`` pending
+    conditions: the dask scheduler at ``scheduler`` (``workers`` is then ignored); this
+    process with ``workers`` engine threads (None: all cores) for one worker or fewer than
+    :data:`LOCAL_CLUSTER_MIN_JOBS` conditions; else a dask LocalCluster of ``workers``."""
+    _at_least_one("workers", workers, none=" (or None: all cores)")
+    if scheduler:
+        return Dask(address=scheduler)
+    workers = cores() if workers is None else workers
+    if workers == 1 or jobs < LOCAL_CLUSTER_MIN_JOBS:
+        return InProcess(threads=workers)
+    return Dask(workers=workers)

@@ -89,3 +89,19 @@ def verify_finished(store: RunStore) -> tuple[set[int], list[dict[str, Any]]]:
     if redone and metadata.get("status") == "complete":
         store.update(status="incomplete")
     return good, redone
+
+
+def pending_jobs(out: str | Path, jobs: int, *, resume: bool) -> int:
+    """Conditions a run of ``jobs`` conditions into ``out`` has left: all of them, unless
+    ``resume`` finds a run there, then those outside its chunk files. Files are counted, not
+    checked (one that fails the run's check runs again): this only picks an executor."""
+    if not resume:
+        return jobs
+    try:
+        store = RunStore.open(out)
+        metadata = store.metadata()
+        finished = store.finished()
+    except (StoreError, OSError):  # the run itself says why it cannot resume
+        return jobs
+    done = sum(len(store.expected_jobs(i, metadata) or ()) for i in finished)
+    return max(0, jobs - done)

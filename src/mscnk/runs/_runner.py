@@ -30,7 +30,7 @@ import pandas as pd
 
 from mscnk.engine import BatchEngine, cores
 from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
-from mscnk.runs._execute import Dask, InProcess
+from mscnk.runs._execute import Executor, executor_for
 from mscnk.runs._table import changed_parameters, run_schema
 from mscnk.runs._work import ChunkTask, local_model_hash
 from mscnk.runs._reuse import open_for, verify_finished
@@ -40,9 +40,6 @@ from mscnk.store import RESULTS, DamagedChunk, RunStore, write_atomically
 #: busy (3 wells each), few enough that a lost chunk costs seconds.
 MAX_CHUNK = 256
 MIN_CHUNK = 8
-#: Below this many pending conditions a local run stays in this process (engine threads on
-#: the cores asked for): starting worker processes costs more than it saves.
-LOCAL_CLUSTER_MIN_JOBS = 1000
 
 
 def now() -> str:
@@ -144,41 +141,36 @@ def _metadata(experiment: Experiment, params: Mapping[str, float], chunk_size: i
 
 
 def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Path, *,
-              params: Mapping[str, float] | None = None, workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, overwrite: bool = False,
-              chunk_size: int | None = None, command: str | None = None,
-              engine: BatchEngine | None = None, executor: Dask | InProcess | None = None,
+              executor: Executor | None = None, params: Mapping[str, float] | None = None,
+              resume: bool = False, overwrite: bool = False, chunk_size: int | None = None,
+              command: str | None = None, engine: BatchEngine | None = None,
               progress: Callable[[int, int], None] | None = None,
               on_chunk: Callable[[int], None] | None = None) -> RunSummary:
     """Run every job of an experiment into the store at ``out``; see the module docstring.
 
-    ``workers``: local worker processes (None: all cores; 1, or fewer than
-    :data:`LOCAL_CLUSTER_MIN_JOBS` pending conditions: this process with that many engine
-    threads). ``scheduler``:
-    a dask.distributed scheduler address (then ``workers`` is ignored). ``progress(done,
-    total)`` is called in conditions as chunks land; ``on_chunk(index)`` after each write.
-    ``engine``: tolerances and step limit for every chunk (its ``threads`` is set per
-    executor). ``executor``: where chunks run, overriding the choice ``workers`` and
-    ``scheduler`` make (:class:`~mscnk.runs.InProcess` or :class:`~mscnk.runs.Dask`).
+    ``executor``: where chunks run, any :class:`~mscnk.runs.Executor`
+    (:class:`~mscnk.runs.InProcess`, :class:`~mscnk.runs.Dask`, or one's own); None:
+    ``executor_for(None, None, pending)``, i.e. this process for fewer than
+    :data:`~mscnk.runs.LOCAL_CLUSTER_MIN_JOBS` pending conditions, else a LocalCluster on
+    every core. ``chunk_size``: conditions per chunk (None: from the executor's
+    ``parallelism``). ``progress(done, total)`` is called in conditions as chunks land;
+    ``on_chunk(index)`` after each write. ``engine``: tolerances and step limit for every
+    chunk (its ``threads`` is set per executor).
     """
     started = time.perf_counter()
     experiment = source if isinstance(source, Experiment) else load_experiment(source)
     params = dict(params or {})
-    workers = cores() if workers is None else workers
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
     out = Path(out)
-    size = chunk_size or default_chunk_size(experiment.size, workers)
-    if executor is None and scheduler:
-        executor = Dask(address=scheduler)
+    parallelism = cores() if executor is None else executor.parallelism
+    size = chunk_size or default_chunk_size(experiment.size, parallelism)
     if executor is not None:
         executor.check()  # an unreachable scheduler fails before anything is written
     metadata = _metadata(experiment, params, size, command)
     store, lock = open_for(out, metadata, resume=resume, overwrite=overwrite, command=command)
     try:
-        return _run_locked(store, experiment, params, metadata, started, workers=workers,
-                           command=command, engine=engine, executor=executor,
-                           progress=progress, on_chunk=on_chunk)
+        return _run_locked(store, experiment, params, metadata, started, command=command,
+                           engine=engine, executor=executor, progress=progress,
+                           on_chunk=on_chunk)
     finally:
         lock.release()
 
@@ -199,8 +191,8 @@ def _chunk_tasks(experiment: Experiment, params: dict[str, float], size: int,
 
 
 def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float],
-                metadata: dict[str, Any], started: float, *, workers: int, command: str | None,
-                engine: BatchEngine | None, executor: Dask | InProcess | None,
+                metadata: dict[str, Any], started: float, *, command: str | None,
+                engine: BatchEngine | None, executor: Executor | None,
                 progress: Callable[[int, int], None] | None,
                 on_chunk: Callable[[int], None] | None) -> RunSummary:
     """The run itself, with the store's lock held: verify, execute, write, verify again."""
@@ -214,14 +206,8 @@ def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float
     done, redone = verify_finished(store)
     pending = [i for i in range(count) if i not in done]
     schema = run_schema(metadata["changed_parameters"])
-    if executor is not None:
-        pass
-    elif workers == 1 or sum(length(i) for i in pending) < LOCAL_CLUSTER_MIN_JOBS:
-        executor = InProcess(threads=workers)
-    else:
-        executor = Dask(workers=workers)
-    if isinstance(executor, Dask) and not executor.address:
-        _warm_kernel()  # compile (or load) once here, so local workers only load it
+    if executor is None:
+        executor = executor_for(None, None, sum(length(i) for i in pending))
     session = {"started": now(), "command": command, "executor": executor.describe(),
                "engine": repr(replace(engine or BatchEngine(), threads=None)),
                "chunks_before": len(done), **({"redone": redone} if redone else {})}
@@ -274,13 +260,6 @@ def _close_session(store: RunStore, status: str, chunks_done: int) -> None:
         sessions[-1].update(ended=now(), status=status, chunks_after=chunks_done)
     store.update(status=status, sessions=sessions,
                  ended=now() if status == "complete" else info.get("ended"))
-
-
-def _warm_kernel() -> None:
-    from mscnk.engine import BatchEngine
-    from mscnk.model._compile import compiled_model
-
-    BatchEngine().kernel(compiled_model())
 
 
 @dataclass
