@@ -19,7 +19,8 @@ from mscnk.experiment._protocol import (
     Protocol,
     Trajectory,
 )
-from mscnk.experiment._errors import ConditionError, is_number, show, suggest
+from mscnk.experiment._errors import ConditionError, show
+from mscnk.experiment._parameters import check_value
 from mscnk.experiment._readouts import Wells, compute_readouts
 from mscnk.experiment._schema import Condition
 from mscnk.model._compile import CompiledModel, compiled_model
@@ -106,14 +107,22 @@ def _main_readouts(result: "Result") -> list[str]:
 
 
 def parameter_vector(model: CompiledModel, params: Mapping[str, float] | None) -> np.ndarray:
-    """Default parameters with ``params`` overriding by name (unknown names are an error)."""
+    """Default parameters with ``params`` overriding by name.
+
+    Checked as ``--params`` is (one rule for the CLI and the API): every name must be a model
+    parameter and every value a finite number within the parameter's declared bounds (outside
+    them some targets turn negative, e.g. a knock-down efficiency above 1); all problems at
+    once as :class:`ConditionError`.
+    """
     vector = model.default_parameters().copy()
+    problems: list[str] = []
     for name, value in (params or {}).items():
-        if name not in model.parameters:
-            raise KeyError(f"unknown parameter {name!r}{suggest(name, model.parameters)}")
-        if not is_number(value):  # the CLI's --params message; no bool, string or huge int
-            raise ConditionError([f"params: {name}: value {show(value)} is not a number (finite)"])
-        vector[model.parameters.index(name)] = float(value)
+        checked = check_value("params", show(name) if not isinstance(name, str) else name,
+                              value, problems)
+        if checked is not None:
+            vector[model.parameters.index(name)] = checked
+    if problems:
+        raise ConditionError(problems)
     return vector
 
 
