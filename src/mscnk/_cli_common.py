@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 import math
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -145,3 +146,13 @@ def print_readout_table(frame) -> None:
         print_table(table)
 
 
+def stdout_to_devnull() -> None:
+    """After a reader closed our stdout (``| head``): point stdout at the null device, so
+    neither later prints nor the interpreter's exit flush fail; the command exits 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (in-process tests)
+        pass
+    finally:
+        os.close(devnull)

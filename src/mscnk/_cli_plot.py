@@ -15,7 +15,7 @@ def _check_columns(frame, checks: list[tuple[str, Optional[str], str]]) -> None:
     """Every named column exists and is of the kind asked for (input or readout)."""
     from mscnk._keys import READOUT_NAMES
     from mscnk.experiment._errors import suggest
-    from mscnk.runs._summary import varied_columns
+    from mscnk.runs import varied_columns
 
     varied = varied_columns(frame)
     inputs = [c for c in frame.columns if c not in READOUT_NAMES]

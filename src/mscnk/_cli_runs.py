@@ -4,7 +4,6 @@ is in :mod:`mscnk._cli_plot`)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,7 +11,7 @@ from typing import Optional
 import typer
 
 from mscnk._cli_common import (Format, errors, fail, load_params, print_readout_table,
-                               progress_bar)
+                               progress_bar, stdout_to_devnull)
 
 
 def run(
@@ -107,25 +106,10 @@ def _run_with_progress(experiment, out: Path, **options):
         signal.signal(signal.SIGTERM, previous)
 
 
-def stdout_closed() -> None:
-    """After a reader closed our stdout (``| head``): send the rest to the null device, so
-    neither later prints nor the exit flush fail; the command goes on and exits 0."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
-        pass
-    finally:
-        os.close(devnull)
-
-
 def _write(text: str) -> None:
-    """``text`` to stdout; a closed pipe ends the output quietly (see :func:`stdout_closed`)."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        stdout_closed()
+    """``text`` to stdout, flushed (a closed pipe raises here, where the caller catches it)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _print_run(summary, format: Format) -> None:
@@ -148,7 +132,7 @@ def _print_run(summary, format: Format) -> None:
                       else frame["condition"] + " @ " + frame["parameter_set"])
             print_readout_table(frame.set_axis(labels.to_list()))
     except BrokenPipeError:
-        stdout_closed()
+        stdout_to_devnull()
     rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
     earlier = f", {summary.chunks_skipped} from an earlier session" if summary.chunks_skipped else ""
     if summary.chunks_redone:
@@ -215,9 +199,6 @@ def results(
         where = is_where_clause(query)
     except StoreError as error:
         fail([str(error)])
-    except BrokenPipeError:
-        stdout_closed()
-        return
     if columns:
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
         unknown = [c for c in wanted if c not in frame.columns]
@@ -236,7 +217,7 @@ def results(
         else:
             _print_frame(frame, limit)
     except BrokenPipeError:
-        stdout_closed()
+        stdout_to_devnull()
     errors.print(f"{len(frame)} row(s)", highlight=False)
 
 

@@ -4,7 +4,6 @@ plot in :mod:`mscnk._cli_plot`."""
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -17,7 +16,7 @@ from typer.core import TyperGroup
 
 from mscnk import __version__, _cli_plot, _cli_runs
 from mscnk._cli_common import (Format, configure_logging, console, errors, fail, load_params,
-                               print_records, print_table, progress_bar)
+                               print_records, print_table, progress_bar, stdout_to_devnull)
 from mscnk._keys import READOUT_NAMES, READOUT_UNITS
 
 
@@ -31,19 +30,8 @@ class _Commands(TyperGroup):
             sys.stdout.flush()  # inside the guard: a closed pipe shows here, not at exit
             return result
         except BrokenPipeError:
-            _stdout_to_devnull()
+            stdout_to_devnull()
             return None
-
-
-def _stdout_to_devnull() -> None:
-    """Point stdout at /dev/null so the interpreter's last flush cannot fail again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # not a real file (an in-process test runner)
-        pass
-    finally:
-        os.close(devnull)
 
 
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
@@ -177,7 +165,7 @@ def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_ly
 
         fail([f"unknown readout {readout!r}; allowed: {', '.join(READOUT_NAMES)}"
                f"{suggest(readout, READOUT_NAMES)}"])
-    species, ranked = explain_readout(readout)
+    _, ranked = explain_readout(readout)
     from mscnk.catalog import mechanisms as catalog
 
     console.print(f"[bold]{readout}[/] ({READOUT_UNITS[readout]}) reads: "

@@ -86,9 +86,9 @@ def kernel_text(source: NumbaSource, key: str, tableau: RosenbrockTableau) -> Ke
     return KernelText(f"mscnk_kernel_{digest}", text, lu)
 
 
-def is_compiled(name: str, folder: Path | None = None) -> bool:
+def is_compiled(name: str) -> bool:
     """True if numba's cache holds every function of kernel module ``name`` (trusted files)."""
-    pycache = (folder or cache_folder()) / "__pycache__"
+    pycache = cache_folder() / "__pycache__"
     for function in FUNCTIONS:
         indexes = list(pycache.glob(f"{name}.{function}-*.nbi"))
         if not any(read_trusted(index) is not None for index in indexes):

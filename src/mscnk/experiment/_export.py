@@ -15,10 +15,9 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import ValidationError
-
 from mscnk.engine import Engine
-from mscnk.experiment._errors import ConditionError, describe, suggest
+from mscnk import __version__
+from mscnk.experiment._errors import ConditionError, suggest
 from mscnk.experiment._jobs import load_experiment
 from mscnk.experiment._parameters import parameter_values
 from mscnk.experiment._schema import Condition
@@ -75,11 +74,8 @@ def export_condition_sbml(condition: Condition | Mapping[str, Any],
     (default: the batched engine). Raises :class:`ConditionError` for a bad condition or
     parameter and :class:`mscnk.engine.SolverError` if a pre-phase cannot be solved.
     """
-    if not isinstance(condition, Condition):
-        try:
-            condition = Condition.model_validate(condition)
-        except ValidationError as error:
-            raise ConditionError(describe(error, Condition)) from None
+    if not isinstance(condition, Condition):  # raises ConditionError with the CLI's text
+        condition = Condition.model_validate(condition)
     values = parameter_values(dict(params or {}), where="params")
     simulator = Simulator(values, engine=engine)
     resolved = condition.resolved()
@@ -96,17 +92,9 @@ def export_condition_sbml(condition: Condition | Mapping[str, Any],
         "parameters": (", ".join(f"{k} = {v:g}" for k, v in values.items())
                        or "the shipped defaults"),
         "fields": json.dumps(resolved.model_dump(mode="json"), sort_keys=True),
-        "generator": f"mscnk {_version()}",
+        "generator": f"mscnk {__version__}",
     }
     return to_sbml(model.model, initial_state=main.state,
                    parameters=dict(zip(model.parameters, simulator.params)),
                    inputs=dict(zip(model.inputs, main.inputs)), about=about)
 
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mscnk")
-    except PackageNotFoundError:
-        return "(not installed)"

@@ -11,7 +11,7 @@ import itertools
 from pathlib import Path
 from typing import Sequence
 
-from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
+from mscnk.experiment import Experiment, Job, load_experiment, plan_hash
 from mscnk.experiment._simulate import Result, Simulator
 from mscnk.store import RunStore, StoreError
 
