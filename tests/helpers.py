@@ -310,3 +310,13 @@ def conditions(draw, *, culture: str | None = None, msc_alone: bool = False,
         condition["nk"]["cells"] = draw(st.floats(1000.0, 100000.0))
     return condition
 
+
+def assert_rejected(result: CliResult, out: Path, needles: Sequence[str]) -> None:
+    """A CLI run refused bad input cleanly: no exception, exit 2, every needle in the
+    message, nothing written under ``out``."""
+    assert result.exception is None, f"crashed instead of a clean error: {result.exception!r}"
+    assert result.exit_code == 2, result.output
+    missing = [needle for needle in needles if needle not in result.flat]
+    assert not missing, f"message lacks {missing}:\n{result.output}"
+    written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+    assert written == [], f"files written for bad input: {written}"

@@ -9,7 +9,7 @@ import pytest
 import mscnk
 from mscnk.model._build import build_model
 
-from helpers import run_cli
+from helpers import assert_rejected, run_cli
 
 #: id -> (condition file text, strings the message must contain)
 #: Each list names the field, the bad value, (some of) the allowed values and, where a close
@@ -108,15 +108,6 @@ BAD_CONDITIONS = {
 }
 
 
-def _assert_rejected(result, out, needles):
-    assert result.exception is None, f"crashed instead of a clean error: {result.exception!r}"
-    assert result.exit_code == 2, result.output
-    missing = [needle for needle in needles if needle not in result.flat]
-    assert not missing, f"message lacks {missing}:\n{result.output}"
-    written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
-    assert written == [], f"files written for bad input: {written}"
-
-
 @pytest.mark.parametrize("case", list(BAD_CONDITIONS))
 def test_cli_rejects_bad_condition(tmp_path, case):
     text, needles = BAD_CONDITIONS[case]
@@ -125,14 +116,14 @@ def test_cli_rejects_bad_condition(tmp_path, case):
     out = tmp_path / "out"
     out.mkdir()
     result = run_cli(["run", source, "--out", out, "--format", "csv"])
-    _assert_rejected(result, out, needles)
+    assert_rejected(result, out, needles)
     assert result.stdout == ""  # no table for bad input
 
 
 def test_cli_rejects_a_missing_file(tmp_path):
     out = tmp_path / "out"
     result = run_cli(["run", tmp_path / "nope.yaml", "--out", out])
-    _assert_rejected(result, out, ["nope.yaml", "does not exist"])
+    assert_rejected(result, out, ["nope.yaml", "does not exist"])
 
 
 #: id -> (parameter file text, strings the message must contain)
@@ -155,7 +146,7 @@ def test_cli_rejects_bad_parameter_file(tmp_path, case):
     params.write_text(text)
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out, "--params", params])
-    _assert_rejected(result, out, needles)
+    assert_rejected(result, out, needles)
 
 
 def test_parameter_bounds_in_message_are_the_declared_ones():
@@ -169,7 +160,7 @@ def test_cli_lists_every_problem_of_a_file(tmp_path):
                       "  c: {ratio: -2}\n")
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out])
-    _assert_rejected(result, out, ["3 problem(s)", "'a'", "ratoi", "'b'", "mars", "'c'", "-2"])
+    assert_rejected(result, out, ["3 problem(s)", "'a'", "ratoi", "'b'", "mars", "'c'", "-2"])
 
 
 def test_cli_params_with_good_values_are_used(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import mscnk
 from mscnk.experiment import ConditionError, load_experiment, plan_hash
 
-from helpers import run_cli
+from helpers import assert_rejected, run_cli
 
 ALIAS_BOMB = (  # 335 bytes that expand to 9**7 (4.8 million) list items
     "a: &a [1,1,1,1,1,1,1,1,1]\n"
@@ -92,15 +92,6 @@ def _write(path, content: str | bytes) -> None:
         path.write_text(content, encoding="utf-8")
 
 
-def _assert_rejected(result, out, needles) -> None:
-    assert result.exception is None, f"crashed instead of a clean error: {result.exception!r}"
-    assert result.exit_code == 2, result.output
-    missing = [needle for needle in needles if needle not in result.flat]
-    assert not missing, f"message lacks {missing}:\n{result.output}"
-    written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
-    assert written == [], f"files written for bad input: {written}"
-
-
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_cli_refuses_bad_file_cleanly(tmp_path, case):
     content, needles = BAD_FILES[case]
@@ -108,7 +99,7 @@ def test_cli_refuses_bad_file_cleanly(tmp_path, case):
     _write(source, content)
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out, "--format", "csv"])
-    _assert_rejected(result, out, needles)
+    assert_rejected(result, out, needles)
     assert result.stdout == ""
 
 
@@ -149,7 +140,7 @@ def test_cli_refuses_bad_params_cleanly(tmp_path, case):
     _write(params, content)
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out, "--params", params])
-    _assert_rejected(result, out, needles)
+    assert_rejected(result, out, needles)
 
 
 def test_files_over_the_size_limit_are_refused_unread(tmp_path, monkeypatch):
@@ -203,7 +194,7 @@ def test_max_conditions_flag_and_argument(tmp_path):
     assert load_experiment(source, max_jobs=600).size == 600
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out, "--max-conditions", "100"])
-    _assert_rejected(result, out, ["600", "limit of 100"])
+    assert_rejected(result, out, ["600", "limit of 100"])
 
 
 def test_limit_counts_parameter_sets_too():
