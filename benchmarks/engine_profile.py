@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from mscnk.engine import BatchEngine
-from mscnk.model._compile import compiled_model
+from mscnk.scenarios import load_scenario
 from throughput import prepare
 
 LOOPS = 200_000
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--method", default="rodas5p")
     args = parser.parse_args()
-    model = compiled_model()
+    model = load_scenario('coculture').compiled
     engine = BatchEngine(threads=1, method=args.method)
     kernel = engine.kernel(model)
     module = kernel.module

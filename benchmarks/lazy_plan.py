@@ -21,7 +21,7 @@ import textwrap
 RUN = """
 import resource, time
 from mscnk.runs import InProcess, run_sweep, RunInterrupted
-from mscnk.experiment._jobs import load_experiment
+from mscnk.experiment import load_experiment
 experiment = load_experiment(PLAN, max_jobs=None)
 started = time.perf_counter()
 def stop(index):
@@ -37,7 +37,7 @@ except RunInterrupted as stopped:
 
 LIST = """
 import itertools, resource
-from mscnk.experiment._jobs import load_experiment
+from mscnk.experiment import load_experiment
 experiment = load_experiment(PLAN, max_jobs=None)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 jobs = list(itertools.islice(experiment.iter_jobs({}), 100_000))

@@ -16,16 +16,15 @@ import random
 import time
 
 from mscnk.engine import BatchEngine
-from mscnk.experiment._jobs import load_experiment
-from mscnk.runs._table import run_schema
-from mscnk.runs._work import ChunkTask, run_chunk
+from mscnk.experiment import load_experiment
+from mscnk.runs import ChunkTask, run_chunk, run_schema
 
 #: Functions whose cumulative time is reported, by stage.
 STAGES = {
     "kernel (integrate)": ("mscnk_kernel_", "integrate"),
-    "building phases": ("_protocol.py", "main_phase_from"),
-    "pre-phases and K562 phases": ("_protocol.py", "pre_phases"),
-    "readouts": ("_readouts.py", "compute_readouts"),
+    "building phases": ("protocol.py", "main_phase_from"),
+    "pre-phases and K562 phases": ("protocol.py", "pre_phases"),
+    "readouts": ("_readouts.py", "compute"),
     "rows into Arrow": ("_table.py", "chunk_table"),
 }
 
@@ -35,9 +34,10 @@ def main() -> None:
     parser.add_argument("--file", default="examples/large_sweep.yaml")
     parser.add_argument("--jobs", type=int, default=1024)
     args = parser.parse_args()
-    jobs = load_experiment(args.file).jobs()
+    experiment = load_experiment(args.file)
+    jobs = experiment.jobs()
     sample = random.Random(1).sample(jobs, min(args.jobs, len(jobs)))
-    schema, engine = run_schema([]), BatchEngine(threads=1)
+    schema, engine = run_schema(experiment.scenario, []), BatchEngine(threads=1)
     run_chunk(ChunkTask(0, tuple(sample[:16]), schema, engine))  # warm: kernel, references
     chunks = [tuple(sample[i:i + 256]) for i in range(0, len(sample), 256)]
     profile = cProfile.Profile()

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from mscnk.engine import cores
-from mscnk.experiment._jobs import load_experiment
+from mscnk.experiment import load_experiment
 from mscnk.runs import Dask, InProcess, run_sweep
 from mscnk.store import RunStore
 

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from mscnk import Condition
-from mscnk._keys import BLOCKADES, MSC_SOURCES
+from mscnk.vocabulary import BLOCKADES, MSC_SOURCES
 from mscnk.engine import BatchEngine, Phase, ScipyEngine, cores
 from mscnk.engine._roadrunner import RoadRunnerEngine
 from mscnk.experiment._protocol import Protocol
-from mscnk.model._compile import CompiledModel, compiled_model
+from mscnk.model import CompiledModel
+from mscnk.scenarios import load_scenario
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ _WORKER: dict = {}
 
 
 def _worker_start() -> None:
-    model = compiled_model()
+    model = load_scenario('coculture').compiled
     _WORKER.update(model=model, engine=RoadRunnerEngine(model))
 
 
@@ -160,7 +161,7 @@ def main() -> None:
                         help="most rows timed with SciPy LSODA (it is the slowest column)")
     args = parser.parse_args()
     workers = cores()
-    model = compiled_model()
+    model = load_scenario('coculture').compiled
     default = BatchEngine()
     # code generation and numba compilation of both entry points (single row and parallel
     # batch) on a first run; a load from the on-disk cache afterwards

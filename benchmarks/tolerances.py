@@ -15,7 +15,7 @@ import time
 
 from mscnk.engine import BatchEngine, ScipyEngine
 from mscnk.engine._tableaus import TABLEAUS
-from mscnk.model._compile import compiled_model
+from mscnk.scenarios import load_scenario
 from throughput import prepare, relative_error, run_loop
 
 SETTINGS = [(1e-5, 1e-8), (3e-5, 1e-8), (1e-4, 1e-8), (1e-4, 1e-9), (3e-4, 1e-9)]
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=1000)
     parser.add_argument("--reference-rows", type=int, default=60)
     args = parser.parse_args()
-    model = compiled_model()
+    model = load_scenario('coculture').compiled
     checked = prepare(model, args.reference_rows, 11)
     timed = prepare(model, args.problems, 7)
     reference = run_loop(ScipyEngine(rtol=1e-10, atol=1e-12), model, checked)[0]

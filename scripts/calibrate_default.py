@@ -3,13 +3,14 @@
     python scripts/calibrate_default.py [--rounds 2] [--step 1.25] [--target-margin 0.1]
                                         [--workers 2] [--dry-run]
 
-Which parameters are fitted: every parameter of ``src/mscnk/model/parameters.yaml`` whose
-provenance is not a citation or an explicit assumption (it starts with "estimate" or
-"fitted"). Cited and assumed values stay fixed. The objective sums, over every expectation
-of ``tests/data/seed_findings.yaml`` and ``tests/data/quant_findings.yaml`` (copies of the
-shared findings), the squared shortfall of its margin below ``--target-margin``
-(:mod:`mscnk.analysis._margins`); a bounded coordinate search in log space lowers it
-(:func:`mscnk.analysis._calibrate.coordinate_search`). Fitted values are written back to
+Which parameters are fitted: every parameter of
+``src/mscnk/scenarios/coculture/parameters.yaml`` whose provenance is not a citation or an
+explicit assumption (it starts with "estimate" or "fitted"). Cited and assumed values stay
+fixed. The objective sums, over every expectation of ``tests/data/seed_findings.yaml`` and
+``tests/data/quant_findings.yaml`` (copies of the shared findings), the squared shortfall
+of its margin below ``--target-margin``
+(:func:`mscnk.analysis.margin`); a bounded coordinate search in log space lowers it
+(:func:`mscnk.analysis.coordinate_search`). Fitted values are written back to
 parameters.yaml with provenance "fitted: ..." naming this procedure; docs/model.md must then
 be regenerated with ``mscnk docs``.
 """
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import yaml
 
-from mscnk.analysis import load_findings
-from mscnk.analysis._calibrate import FindingsEvaluator, coordinate_search
+from mscnk.analysis import FindingsEvaluator, coordinate_search, load_findings
+from mscnk.runs import executor_for
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMETERS = ROOT / "src" / "mscnk" / "model" / "parameters.yaml"
+PARAMETERS = ROOT / "src" / "mscnk" / "scenarios" / "coculture" / "parameters.yaml"
 FINDINGS = (ROOT / "tests" / "data" / "seed_findings.yaml",
             ROOT / "tests" / "data" / "quant_findings.yaml")
 FITTED_PREFIXES = ("estimate", "fitted")
@@ -58,15 +59,14 @@ def main() -> None:
     table = yaml.safe_load(PARAMETERS.read_text())
     names = args.only.split(",") if args.only else fitted_names(table)
     findings = [f for path in FINDINGS for f in load_findings(path)]
-    evaluator = FindingsEvaluator(findings, workers=args.workers, target_margin=args.target_margin)
+    executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
+    evaluator = FindingsEvaluator(findings, names, target_margin=args.target_margin,
+                                  executor=executor)
     start = {name: float(row["value"]) for name, row in table.items()}
     bounds = {name: (float(table[name]["lower"]), float(table[name]["upper"])) for name in names}
     began = time.perf_counter()
-    try:
-        fitted, score = coordinate_search(evaluator, start, bounds, step=args.step,
-                                          rounds=args.rounds, report=print)
-    finally:
-        evaluator.close()
+    fitted, score = coordinate_search(evaluator, start, bounds, step=args.step,
+                                      rounds=args.rounds, report=print)
     print(f"done in {time.perf_counter() - began:.0f} s: objective {score.objective:.4g}, "
           f"{score.passed}/{score.total} findings hold; tightest margins: "
           + ", ".join(f"{k} {v:+.3f}" for k, v in score.worst(5)))

@@ -21,9 +21,8 @@ import mscnk
 from mscnk.analysis import load_findings
 from mscnk.analysis._calibrate import FindingsEvaluator
 from mscnk.analysis._margins import margin
-from mscnk.model._build import build_model
-from mscnk.model._compile import model_hash
-from mscnk.model._links import parameter_owners
+from mscnk.model import model_hash, parameter_owners
+from mscnk.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FINDINGS = (ROOT / "tests" / "data" / "seed_findings.yaml",
@@ -40,7 +39,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
     args = parser.parse_args()
-    model = build_model()
+    model = load_scenario("coculture").model
     table = {p.name: p for p in model.parameters}
     fitted = [p.name for p in model.parameters if p.provenance.startswith(("fitted", "estimate"))]
     findings = [f for path in FINDINGS for f in load_findings(path)]
@@ -107,7 +106,7 @@ def main() -> None:
     for finding in sorted(by_finding, key=lambda f: -len(by_finding[f])):
         lines.append(f"| {finding} | {len(by_finding[finding])} | "
                      f"{_cell(', '.join(by_finding[finding]))} |")
-    owners = parameter_owners()
+    owners = parameter_owners(load_scenario("coculture").model)
     lines += [
         "",
         "### Every fitted parameter",

@@ -50,7 +50,7 @@ def rng(request) -> np.random.Generator:
 @pytest.fixture(scope="session")
 def model():
     """The compiled model (compiled once per test session)."""
-    from mscnk.model._compile import compiled_model
+    from helpers import compiled_model
 
     return compiled_model()
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 from hypothesis import strategies as st
 
-from mscnk import _keys
+from mscnk import vocabulary as _keys
 
 # --------------------------------------------------------------------------------------
 # The contract (shared/spec/experiment.md, section 2), hard-coded.
@@ -320,3 +320,24 @@ def assert_rejected(result: CliResult, out: Path, needles: Sequence[str]) -> Non
     assert not missing, f"message lacks {missing}:\n{result.output}"
     written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
     assert written == [], f"files written for bad input: {written}"
+
+
+def build_model():
+    """The co-culture scenario's model declaration (built once per process)."""
+    from mscnk.scenarios import load_scenario
+
+    return load_scenario("coculture").model
+
+
+def compiled_model():
+    """The co-culture scenario's compiled model (once per process)."""
+    from mscnk.scenarios import load_scenario
+
+    return load_scenario("coculture").compiled
+
+
+def parameter_table():
+    """The co-culture scenario's parameters.yaml as a mapping."""
+    from mscnk.scenarios import load_scenario
+
+    return load_scenario("coculture").parameter_table

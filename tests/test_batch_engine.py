@@ -21,7 +21,7 @@ from mscnk.engine import BatchEngine, Phase, ScipyEngine, SolverError
 from mscnk.engine._kernel import kernel_for_field
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
 from mscnk.experiment import Condition, Simulator
-from mscnk.experiment._simulate import simulate_pairs
+from mscnk.experiment import simulate_batch
 
 from helpers import STATE_ROUND_OFF, conditions, negative_beyond_round_off
 
@@ -133,8 +133,8 @@ def test_too_many_steps_is_a_status(toy):
 # -- the mscnk model -----------------------------------------------------------------------
 
 def main_phases(simulator: Simulator, conditions: list[dict]) -> list[Phase]:
-    return [simulator.protocol.main_phase(Condition.model_validate(c), samples=5)[1]
-            for c in conditions]
+    return [simulator.simulate(Condition.model_validate(c), timecourse_samples=5)
+            .trajectory.main_phase for c in conditions]
 
 
 CONDITIONS = [{}, {"culture": "transwell", "ratio": 20}, {"msc": {"source": "adipose"}},
@@ -270,13 +270,13 @@ def test_no_returned_state_is_negative_beyond_round_off(model):
     engine = BatchEngine()
     assert engine.atol <= STATE_ROUND_OFF  # the tolerance is the engine's own, not looser
     random = drawn_conditions(RANDOM_CONDITIONS)
-    simulators = [Simulator(params, engine=engine)
+    simulators = [Simulator(params=params, engine=engine)
                   for params in random_parameter_sets(model, RANDOM_CONDITIONS)]
     default = Simulator(engine=engine)
     findings = finding_conditions()
     assert len(findings) >= 100
     results = (default.simulate_many(findings) + default.simulate_many(random)
-               + simulate_pairs(list(zip(simulators, random))))
+               + simulate_batch(list(zip(simulators, random))))
     failures = []
     for index, result in enumerate(results):
         assert not isinstance(result, SolverError), (index, result)

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mscnk.model._build import build_model
+from helpers import build_model
 from mscnk.model._cache import cache_folder, configured_folder
-from mscnk.model._compile import compile_model, model_hash
+from mscnk.model import compile_model, model_hash
 
 STRANGER = 54321  # a uid no one on the test machine has
 

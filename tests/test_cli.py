@@ -7,7 +7,7 @@ import re
 import pytest
 
 from mscnk.catalog import mechanisms
-from mscnk.model._build import build_model
+from helpers import build_model
 
 from helpers import CONTRACT_READOUTS, run_cli
 

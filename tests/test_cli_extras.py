@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import mscnk
-from mscnk.model._build import build_model
+from helpers import build_model
 
 from helpers import FULL_CONDITION, run_cli
 
@@ -59,9 +59,9 @@ def test_version_has_one_source():
 def chatty_fields(monkeypatch):
     """``mscnk fields`` with a module that logs one record per level, as the kernel
     compiler does through ``logging.getLogger("mscnk....")``."""
-    from mscnk.report import _fields
+    import mscnk.report as report
 
-    original = _fields.field_strings
+    original = report.field_strings
 
     def logging_rows():
         log = logging.getLogger("mscnk.engine.test")
@@ -70,7 +70,7 @@ def chatty_fields(monkeypatch):
         log.warning("warning-record")
         return original()
 
-    monkeypatch.setattr(_fields, "field_strings", logging_rows)
+    monkeypatch.setattr(report, "field_strings", logging_rows)
     yield
     from mscnk._cli_common import configure_logging
 
@@ -186,7 +186,7 @@ def test_examples_and_findings_ship_in_the_package():
 
 def test_every_shipped_file_loads():
     from mscnk.analysis import load_findings
-    from mscnk.experiment._jobs import load_experiment
+    from mscnk.experiment import load_experiment
 
     from importlib.resources import files
 
@@ -375,7 +375,7 @@ def test_readout_table_fits_80_columns_without_cutting_names():
     import pandas as pd
 
     from mscnk import _cli_common
-    from mscnk._keys import READOUT_NAMES
+    from mscnk.vocabulary import READOUT_NAMES
 
     names = [f"il15[ratio={r}, msc.source=umbilical_cord]" for r in (1, 3, 10, 30, 100, 300)]
     frame = pd.DataFrame(12.5, index=names, columns=list(READOUT_NAMES))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import mscnk
-from mscnk._keys import READOUT_UNITS
+from mscnk.vocabulary import READOUT_UNITS
 from mscnk.experiment import deep_merge
 
 from helpers import (

@@ -63,7 +63,7 @@ def test_readouts_match_radau(simulator, radau, label):
 
 
 def test_floors_cover_every_readout_unit():
-    from mscnk._keys import READOUT_UNITS
+    from mscnk.vocabulary import READOUT_UNITS
 
     assert set(READOUT_UNITS.values()) <= set(READOUT_FLOORS)
 

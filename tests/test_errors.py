@@ -7,7 +7,7 @@ import json
 import pytest
 
 import mscnk
-from mscnk.model._build import build_model
+from helpers import build_model
 
 from helpers import assert_rejected, run_cli
 
@@ -213,14 +213,14 @@ def test_simulate_rejects_unknown_fields():
 
 def test_simulator_rejects_unknown_parameter_with_suggestion():
     with pytest.raises(mscnk.ConditionError, match="did you mean 'msc_capacity'"):
-        mscnk.Simulator({"msc_capacty": 1e5})
+        mscnk.Simulator(params={"msc_capacty": 1e5})
 
 
 def test_the_api_checks_parameter_bounds_as_params_files_are():
     """Out of its bounds a parameter can turn model targets negative (a knock-down
     efficiency above 1): the Python API refuses it with the --params message, all at once."""
     with pytest.raises(mscnk.ConditionError) as caught:
-        mscnk.Simulator({"knockdown_efficiency": 1.2, "p_granule_kill": True})
+        mscnk.Simulator(params={"knockdown_efficiency": 1.2, "p_granule_kill": True})
     assert caught.value.problems == [
         "params: knockdown_efficiency = 1.2 is outside its bounds [0.5, 1.0] 1",
         "params: p_granule_kill: value True is not a number (finite)"]

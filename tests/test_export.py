@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import run_cli
+from helpers import build_model, run_cli
 
 roadrunner = pytest.importorskip("roadrunner")
 antimony = pytest.importorskip("antimony")
@@ -68,7 +68,7 @@ def _antimony_to_sbml(text: str) -> str:
 def test_antimony_loads_in_antimony_without_python_reprs():
     from mscnk.model import to_antimony
 
-    text = to_antimony()
+    text = to_antimony(build_model())
     assert "np.float64" not in text and "float64" not in text
     antimony.clearPreviousLoads()
     assert antimony.loadAntimonyString(text) >= 0, antimony.getLastError()
@@ -78,7 +78,7 @@ def test_antimony_round_trip_gives_the_sbml_trajectories():
     """Antimony of a condition's well, read back by antimony, runs as the SBML itself does."""
     from mscnk.experiment import export_condition_sbml
     from mscnk.model import sbml_to_antimony
-    from mscnk.model._build import build_model
+    from helpers import build_model
 
     sbml = export_condition_sbml({"assay": "cytotoxicity", "ratio": 10})
     text = sbml_to_antimony(sbml)
@@ -109,7 +109,7 @@ def test_exported_condition_reproduces_the_main_well(label):
     result = mscnk.simulate(PANEL[label])
     main = result.trajectory.main
     sbml = export_condition_sbml(PANEL[label])
-    species = list(result.model.species)
+    species = list(result.scenario.compiled.species)
     theirs = _simulate(sbml, species, main.time_h)
     assert np.abs(main.states).max() > 0
     worst = _worst(main.states, theirs, FLOOR)
@@ -240,10 +240,10 @@ def test_to_sbml_refuses_unknown_names_and_non_numbers():
     from mscnk.model import ExportError, to_sbml
 
     with pytest.raises(ExportError, match="unknown name 'contct'; did you mean 'contact'"):
-        to_sbml(inputs={"contct": 1.0})
+        to_sbml(build_model(), inputs={"contct": 1.0})
     with pytest.raises(ExportError, match="k_decay_ifng = nan is not a finite number"):
-        to_sbml(parameters={"k_decay_ifng": float("nan")})
+        to_sbml(build_model(), parameters={"k_decay_ifng": float("nan")})
     with pytest.raises(ExportError, match="msc = True is not a finite number"):
-        to_sbml(initial_state={"msc": True})
+        to_sbml(build_model(), initial_state={"msc": True})
     with pytest.raises(ExportError, match="one per species"):
-        to_sbml(initial_state=[1.0, 2.0])
+        to_sbml(build_model(), initial_state=[1.0, 2.0])

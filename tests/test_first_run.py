@@ -58,8 +58,13 @@ def test_public_names_still_work():
 
 
 def test_generating_model_code_is_logged(tmp_path, monkeypatch, caplog):
-    from mscnk.model._build import build_model
-    from mscnk.model._compile import compile_model
+    from mscnk.model import compile_model, declare_model
+    from mscnk.scenarios import load_scenario
+
+    scenario = load_scenario("coculture")
+
+    def build_model():  # a new model object each time (compile_model keeps one per model)
+        return declare_model(scenario.modules, scenario.parameter_table)
 
     monkeypatch.setenv("MSCNK_CACHE_DIR", str(tmp_path / "cache"))
     with caplog.at_level(logging.INFO, logger="mscnk"):
@@ -122,8 +127,8 @@ def test_a_cold_first_simulate_uses_the_reference_engine_then_the_kernel_is_cach
         import logging, sys
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
         from mscnk.engine import BatchEngine
-        from mscnk.model._compile import compiled_model
-        BatchEngine().kernel(compiled_model())
+        from mscnk.scenarios import load_scenario
+        BatchEngine().kernel(load_scenario("coculture").compiled)
     """, MSCNK_CACHE_DIR=str(cache))
     assert "compiling the batch kernel for this machine" not in waiter.stderr, waiter.stderr
     later = json.loads(_python(FIRST_SIMULATE, MSCNK_CACHE_DIR=str(cache)).stdout)
@@ -137,7 +142,7 @@ def test_the_demo_report_says_which_engine_produced_it(tmp_path, monkeypatch):
     import mscnk.report._demo as demo
     from mscnk.engine import BatchEngine, ScipyEngine
 
-    monkeypatch.setattr(demo, "quick_engine", lambda model: ScipyEngine())
+    monkeypatch.setattr(demo, "quick_engine", lambda model, source: ScipyEngine())
     page = demo.build_demo(tmp_path / "demo").read_text(encoding="utf-8")
     assert "by the reference engine (<code>ScipyEngine(" in page
     assert "the batched engine (<code>BatchEngine(" in demo._engine_line(BatchEngine())

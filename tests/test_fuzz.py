@@ -22,17 +22,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mscnk
-from mscnk.experiment import ConditionError, load_experiment
-from mscnk.experiment._files import FIELD_PATHS
+from mscnk.experiment import ConditionError, field_paths, load_experiment
 from mscnk.experiment._yaml import parse_text
+from mscnk.scenarios.coculture import Condition
 
 from helpers import run_cli
 
+FIELD_PATHS = field_paths(Condition)
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "mscnk"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 FINDINGS = sorted((PACKAGE / "data" / "findings").glob("*.yaml"))
-PARAMETERS = PACKAGE / "model" / "parameters.yaml"
+PARAMETERS = PACKAGE / "scenarios" / "coculture" / "parameters.yaml"
 
 # --------------------------------------------------------------------------------------
 # Hypothesis: random mappings over the schema
@@ -160,7 +161,7 @@ def test_byte_flipped_examples_never_trace_back(tmp_path, example):
 @pytest.mark.parametrize("path", [PARAMETERS, *FINDINGS], ids=lambda p: p.name)
 def test_byte_flipped_params_and_findings_never_trace_back(tmp_path, path):
     from mscnk.analysis._findings import load_findings
-    from mscnk.experiment._parameters import load_parameters
+    from mscnk.experiment import load_parameters
 
     rng = np.random.default_rng(7 + len(path.name))
     original = path.read_bytes()

@@ -157,11 +157,11 @@ def test_files_over_the_size_limit_are_refused_unread(tmp_path, monkeypatch):
 def test_simulator_parameters_are_strict_numbers():
     for bad in ("0.02", True, 10**5000):
         with pytest.raises(ConditionError, match="k_decay_ifng: value .* is not a number"):
-            mscnk.Simulator({"k_decay_ifng": bad})
+            mscnk.Simulator(params={"k_decay_ifng": bad})
 
 
 def test_exponent_floats_are_numbers(tmp_path):
-    from mscnk.experiment._parameters import load_parameters
+    from mscnk.experiment import load_parameters
 
     params = tmp_path / "p.yaml"
     params.write_text("p_granule_kill: 5e-1\nk_decay_ifng: 1E-2\n")
@@ -263,9 +263,10 @@ def test_a_problem_shared_by_every_condition_is_said_once():
 
 def test_lazy_job_that_fails_names_its_condition():
     from mscnk.experiment._files import ConditionPlan
+    from mscnk.scenarios.coculture import Condition
 
     plan = ConditionPlan([(None, {"msc": {"cells": 0}})], {"nk.cells": [1.0, None]},
-                         single=False)
+                         single=False, condition=Condition)
     items = plan.items()
     assert next(items)[0] == "nk.cells=1.0"
     with pytest.raises(ConditionError, match=r"condition 'nk.cells=None'.*nk.cells is null"):
@@ -322,7 +323,7 @@ def test_api_errors_equal_the_cli_messages(tmp_path, call):
 
 
 def test_api_nested_model_errors_are_condition_errors():
-    from mscnk.experiment._schema import Msc
+    from mscnk.scenarios.coculture.schema import Msc
 
     with pytest.raises(ConditionError, match="field 'source': 'mars' is not allowed"):
         Msc(source="mars")

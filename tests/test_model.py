@@ -12,7 +12,7 @@ import sympy as sp
 import mscnk
 from mscnk.catalog import mechanisms, msc_sources
 from mscnk.engine import ScipyEngine
-from mscnk.model._build import build_model, parameter_table
+from helpers import build_model, parameter_table
 
 from helpers import CONTRACT_READOUTS, FULL_CONDITION, TOL, Tol, allclose
 

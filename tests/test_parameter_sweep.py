@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mscnk.experiment import ConditionError
-from mscnk.experiment._jobs import load_experiment, plan_hash
+from mscnk.experiment import load_experiment, plan_hash
 from mscnk.experiment._parameters import (
     DEFAULT_SET,
     known_parameters,

@@ -16,10 +16,12 @@ import re
 import numpy as np
 import pytest
 
-from mscnk import _keys
+from mscnk import vocabulary as _keys
 from mscnk.engine import PhaseSolution
-from mscnk.experiment import READOUT_DECLARATIONS, WELL_LABELS, Wells
-from mscnk.model._build import build_model
+from mscnk.scenarios.coculture import READOUT_DECLARATIONS
+from mscnk.scenarios.coculture.probe import WELL_LABELS
+from mscnk.scenarios.coculture.wells import Wells
+from helpers import build_model
 
 from helpers import CONTRACT_READOUTS, run_cli
 
@@ -66,7 +68,7 @@ def test_every_contract_readout_is_declared_once_in_contract_order():
 
 
 def test_a_readout_cannot_be_declared_twice_or_outside_the_contract():
-    from mscnk.experiment._readouts import readout
+    from mscnk.scenarios.coculture.readouts import readout
 
     with pytest.raises(ValueError, match="msc_lysis_pct is declared twice"):
         readout("msc_lysis_pct")(lambda w: 0.0)
@@ -75,7 +77,7 @@ def test_a_readout_cannot_be_declared_twice_or_outside_the_contract():
 
 
 def test_the_dead_needs_field_and_hand_kept_species_are_gone():
-    import mscnk.experiment._readouts as module
+    import mscnk.scenarios.coculture.readouts as module
 
     assert "needs" not in _keys.Readout._fields
     assert not hasattr(module, "READOUT_SPECIES") and not hasattr(module, "READOUT_FUNCTIONS")
@@ -150,7 +152,7 @@ def test_mscnk_explain_names_the_species_and_wells():
 
 
 def test_conditions_doc_lists_derived_needs_and_reads():
-    from mscnk.report._fields import conditions_markdown
+    from mscnk.report import conditions_markdown
 
     rows = {line.split("|")[1].strip(" `"): [c.strip() for c in line.split("|")[2:-1]]
             for line in conditions_markdown().splitlines() if line.startswith("| `")}

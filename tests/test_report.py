@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from mscnk._keys import MSC_SOURCES
+from mscnk.vocabulary import MSC_SOURCES
 from mscnk.catalog import mechanisms
 
 

@@ -154,9 +154,11 @@ def test_cli_plot_rejects_bad_requests(run, tmp_path, args, needles):
 
 
 def test_cli_time_course_refuses_too_many_rows(run, tmp_path, monkeypatch):
+    import mscnk.plots
     import mscnk.plots._figures as figures
 
     monkeypatch.setattr(figures, "MOST_TIME_COURSES", 4)
+    monkeypatch.setattr(mscnk.plots, "MOST_TIME_COURSES", 4)
     result = run_cli(["plot", run, "--time-course", "--where", "ratio >= 3",
                       "--out", tmp_path / "f"])
     assert result.exit_code == 2, result.output

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from helpers import run_cli
-from mscnk._keys import READOUT_NAMES
+from mscnk.scenarios import load_scenario
+from mscnk.vocabulary import READOUT_NAMES
 from mscnk.engine import BatchEngine
 from mscnk.experiment import load_conditions, run_conditions
 from mscnk.runs import InProcess, RunInterrupted, run_sweep
@@ -159,18 +160,18 @@ def test_cli_run_rejects_bad_options(tmp_path, args, needles):
 
 
 def test_a_worker_with_another_model_refuses_its_chunk():
-    from mscnk.experiment._jobs import load_experiment
+    from mscnk.experiment import load_experiment
     from mscnk.runs._table import run_schema
     from mscnk.runs._work import ChunkTask, ModelMismatch, run_chunk
 
     jobs = tuple(load_experiment({"ratio": 2}).jobs())
     with pytest.raises(ModelMismatch, match="install the same mscnk"):
-        run_chunk(ChunkTask(0, jobs, run_schema([]), BatchEngine(), "not-this-model"))
+        run_chunk(ChunkTask(0, jobs, run_schema(load_scenario(), []), BatchEngine(), "not-this-model"))
 
 
 # -- lazy plans: jobs are made chunk by chunk, and dask holds a bounded number of chunks ----
 def test_a_run_makes_jobs_chunk_by_chunk_never_the_whole_list(tmp_path, monkeypatch):
-    from mscnk.experiment._jobs import Experiment, load_experiment
+    from mscnk.experiment import Experiment, load_experiment
 
     experiment = load_experiment({"assay": "cytotoxicity",
                                   "sweep": {"ratio": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}})
@@ -198,7 +199,7 @@ def test_a_run_makes_jobs_chunk_by_chunk_never_the_whole_list(tmp_path, monkeypa
 
 def test_dask_keeps_a_bounded_number_of_chunks_in_flight():
     distributed = pytest.importorskip("distributed")
-    from mscnk.experiment._jobs import load_experiment
+    from mscnk.experiment import load_experiment
     from mscnk.runs import Dask
     from mscnk.runs._table import run_schema
     from mscnk.runs._work import ChunkTask
@@ -210,7 +211,7 @@ def test_dask_keeps_a_bounded_number_of_chunks_in_flight():
     def tasks():
         for job in jobs:
             pulled.append(job.index)
-            yield ChunkTask(job.index, (job,), run_schema([]), BatchEngine())
+            yield ChunkTask(job.index, (job,), run_schema(load_scenario(), []), BatchEngine())
 
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mscnk._keys import BLOCKADES, MSC_SOURCES
+from mscnk.vocabulary import BLOCKADES, MSC_SOURCES
 from mscnk.experiment import Condition, Simulator
 from mscnk.model import sbml_errors, to_antimony, to_sbml
-from mscnk.model._build import build_model
+from helpers import build_model
 
 roadrunner = pytest.importorskip("roadrunner")
 MAX_RELATIVE = 1e-4  # the issue's bound on every readout-relevant state
@@ -28,7 +28,7 @@ PANEL = {
 
 @pytest.fixture(scope="module")
 def sbml_text():
-    return to_sbml()
+    return to_sbml(build_model())
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_every_reaction_and_species_names_its_mechanisms(sbml_text):
 
 
 def test_antimony_lists_every_reaction():
-    text = to_antimony()
+    text = to_antimony(build_model())
     for process in build_model().processes:
         assert f"  {process.name}:" in text
 
@@ -83,8 +83,8 @@ def test_antimony_lists_every_reaction():
 def test_roadrunner_reproduces_the_native_engine(runner, simulator, label):
     model = simulator.model
     condition = Condition.model_validate(PANEL[label]).resolved()
-    trajectory = simulator.protocol.run(condition)
-    inputs = simulator.protocol.main_inputs(condition)
+    trajectory = simulator.simulate(condition).trajectory
+    inputs = trajectory.main_phase.inputs
     runner.resetAll()
     # current values, not init(): setting init() regenerates the model (about a second each)
     # and resets parameters; simulate() starts from the current state
@@ -106,7 +106,7 @@ def test_roadrunner_reproduces_the_native_engine(runner, simulator, label):
 def test_roadrunner_engine_gives_the_batched_engine_readouts(label):
     """The full simulate path (pre-phases, controls, K562 re-test) through libRoadRunner."""
     from mscnk.engine._roadrunner import RoadRunnerEngine
-    from mscnk.model._compile import compiled_model
+    from helpers import compiled_model
 
     engine = RoadRunnerEngine(compiled_model(), rtol=1e-10, atol=1e-12)
     theirs = Simulator(engine=engine).simulate(PANEL[label]).readouts

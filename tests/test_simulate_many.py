@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mscnk.engine import ScipyEngine, SolverError
 from mscnk.experiment import Condition, Simulator, _batching, run_conditions
-from mscnk.experiment._simulate import simulate_pairs
+from mscnk.experiment import simulate_batch
 
 CONDITIONS = [
     {},
@@ -48,7 +49,7 @@ def test_a_failing_condition_is_a_value_and_the_rest_go_on(simulator):
     long = {"nk": {"preactivation_h": 0}, "duration_h": 1000.0}
     simulator.simulate(short)  # the reference wells (48-72 h) are not what is tested here
     strict = Simulator(engine=BatchEngine(max_steps=25))
-    strict._references.update(simulator._references)
+    strict._kept.update(simulator._kept)
     outcomes = strict.simulate_many([short, long, short], timecourse_samples=2)
     assert isinstance(outcomes[1], SolverError) and "too many steps" in str(outcomes[1])
     alone = strict.simulate(short, timecourse_samples=2)
@@ -95,10 +96,10 @@ def assert_same_result(together, alone) -> None:
 def test_pairs_with_pre_phases_and_several_parameter_sets_equal_one_at_a_time(simulator):
     """Pre-treated MSCs, pre-activated NK cells and K562 re-tests of three parameter sets
     in one call; each equal to its simulator run one condition at a time."""
-    simulators = [simulator, Simulator({"cd56bright_fraction_resting": 0.2}),
-                  Simulator({"k_decay_ifng": 0.05, "ec50_il2": 20.0})]
+    simulators = [simulator, Simulator(params={"cd56bright_fraction_resting": 0.2}),
+                  Simulator(params={"k_decay_ifng": 0.05, "ec50_il2": 20.0})]
     pairs = [(simulators[i % 3], c) for i, c in enumerate(PRE_PHASED + PRE_PHASED[:2])]
-    together = simulate_pairs(pairs)
+    together = simulate_batch(pairs)
     assert len(together) == len(pairs)
     for (each, condition), result in zip(pairs, together):
         assert_same_result(result, each.simulate(condition))
@@ -130,22 +131,27 @@ def test_a_failing_pre_phase_or_k562_re_test_is_that_conditions_value(simulator,
         assert_same_result(outcome, alone)
 
 
-def test_references_failing_in_a_batch_are_run_again_one_at_a_time(simulator, monkeypatch):
-    """Reference wells and K562 grown alone that fail in a batch are left to ``assemble``,
-    which runs them again on their own (as one condition at a time would)."""
+@pytest.mark.parametrize("failing", ["pretreatment", "preactivation", "k562_alone"])
+def test_a_reference_failing_in_a_batch_fails_its_conditions_and_is_not_kept(
+        simulator, monkeypatch, failing):
+    """A reference phase (licensed MSCs, IL-2 NK cells, K562 grown alone) that fails fails
+    every condition needing it, and nothing of it is kept: the next batch solves it again
+    and gives what a fresh simulator gives. (The conditions have no pre-phases of their
+    own, so every pre-treatment and pre-activation here is a reference well.)"""
     fresh = Simulator()
-    references = {_batching.phase_key(fresh._reference_phase(key), fresh.params)
-                  for key in (("licensed", "bone_marrow"), ("licensed", "adipose"), "il2")}
     real = _batching.solve_phases
 
     def solve_phases(engine, model, phases, params):
         solved = real(engine, model, phases, params)
-        return [SolverError(f"phase {p.name!r}: forced")
-                if p.name == "k562_alone" or _batching.phase_key(p, row) in references else s
-                for p, row, s in zip(phases, params, solved)]
+        return [SolverError(f"phase {p.name!r}: forced") if p.name == failing else s
+                for p, s in zip(phases, solved)]
 
-    monkeypatch.setattr(_batching, "solve_phases", solve_phases)
-    conditions = [{"ratio": 2}, {"msc": {"source": "adipose"}, "ratio": 2}]  # not the IL-2 well
+    conditions = [{"ratio": 2}, {"msc": {"source": "adipose"}, "ratio": 2}]
+    with monkeypatch.context() as patch:
+        patch.setattr(_batching, "solve_phases", solve_phases)
+        outcomes = fresh.simulate_many(conditions)
+    assert all(f"{failing!r}: forced" in str(o) for o in outcomes), outcomes
+    assert all(key[0] != failing for key in fresh._kept)
     for condition, outcome in zip(conditions, fresh.simulate_many(conditions)):
         assert_same_result(outcome, simulator.simulate(condition))
 
@@ -162,8 +168,9 @@ def test_batched_pre_phases_equal_pre_phases_solved_alone_on_default_times(simul
         {"msc": {"ifng_pretreatment_ng_ml": 10}, "nk": {"preactivation_h": 48}}).resolved()
     phases = protocol.pre_phases(condition)
     assert [p.name for p in phases] == ["pretreatment", "preactivation"]
-    together = solve_phases(protocol.engine, simulator.model, phases, simulator.params)
+    together = solve_phases(simulator.engine, simulator.model, phases, simulator.params)
     for phase, solution in zip(phases, together):
-        alone = protocol.engine.solve(simulator.model, replace(phase, times=None), simulator.params)
+        alone = simulator.engine.solve(simulator.model, replace(phase, times=None),
+                                       simulator.params)
         np.testing.assert_array_equal(solution.time_h, alone.time_h)
         np.testing.assert_array_equal(solution.states, alone.states)

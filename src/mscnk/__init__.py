@@ -15,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from mscnk._keys import READOUTS
+from mscnk.vocabulary import READOUTS
 
 __version__ = "0.1.0"
 

@@ -10,14 +10,14 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mscnk._keys import READOUT_NAMES, READOUT_UNITS
+from mscnk.vocabulary import READOUT_NAMES, READOUT_UNITS
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.progress import Progress
@@ -109,24 +109,41 @@ def fail(problems: list[str]) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def load_params(path: Optional[Path]) -> dict[str, float] | None:
-    """A parameter file: ``{name: value}`` or ``{name: {value: ...}}`` (parameters.yaml style)."""
-    if path is None:
-        return None
-    from mscnk.experiment import ConditionError
-    from mscnk.experiment._parameters import load_parameters
+#: The ``--scenario`` option of every command that simulates or describes a model.
+SCENARIO = typer.Option(None, "--scenario",
+                        help="a built-in scenario (coculture, the default) or a scenario folder")
+
+
+def load_scenario_or_fail(spec: Optional[str]):
+    """The scenario ``--scenario`` names (None: the co-culture); exit 2 naming it if none."""
+    from mscnk.scenarios import ConditionError, load_scenario
 
     try:
-        return load_parameters(path)
+        return load_scenario(spec)
     except ConditionError as error:
         fail(error.problems)
 
 
-def print_readout_table(frame) -> None:
+def load_params(path: Optional[Path], scenario: Any = None) -> dict[str, float] | None:
+    """A parameter file: ``{name: value}`` or ``{name: {value: ...}}`` (parameters.yaml
+    style), checked against the scenario's parameters (None: the co-culture)."""
+    if path is None:
+        return None
+    from mscnk.experiment import ConditionError, load_parameters
+
+    try:
+        return load_parameters(path, scenario=scenario)
+    except ConditionError as error:
+        fail(error.problems)
+
+
+def print_readout_table(frame, units: Mapping[str, str] | None = None) -> None:
     """Readouts (rows) of the conditions in ``frame`` (columns), a few conditions per table:
-    as many as fit a terminal's width (at most 6), 6 off a terminal."""
+    as many as fit a terminal's width (at most 6), 6 off a terminal. ``units``: readout ->
+    unit, in row order (None: the co-culture's)."""
+    units = dict(zip(READOUT_NAMES, READOUT_UNITS.values())) if units is None else units
     names = list(frame.index)
-    readout_width = max(len(r) for r in READOUT_NAMES) + 12  # name and unit columns, borders
+    readout_width = max(len(r) for r in units) + 12  # name and unit columns, borders
     per_table = (max(1, min(6, (console.width - readout_width) // 12)) if console.is_terminal
                  else 6)
     for start in range(0, len(names), per_table):
@@ -136,13 +153,13 @@ def print_readout_table(frame) -> None:
         table.add_column("unit", overflow="fold")
         for name in chunk:
             table.add_column(escape(str(name)), justify="right", overflow="fold")
-        for readout in READOUT_NAMES:
+        for readout, unit in units.items():
             cells = []
             for name in chunk:
                 value = frame.at[name, readout]
                 cells.append("-" if value is None or (isinstance(value, float) and math.isnan(value))
                              else f"{value:.4g}")
-            table.add_row(readout, READOUT_UNITS[readout], *cells)
+            table.add_row(readout, unit, *cells)
         print_table(table)
 
 

@@ -8,16 +8,16 @@ from typing import Optional
 import typer
 
 from mscnk._cli_common import errors, fail
-from mscnk._cli_runs import _rows_or_fail
+from mscnk._cli_runs import _rows_or_fail, scenario_of_run
 
 
-def _check_columns(frame, checks: list[tuple[str, Optional[str], str]]) -> None:
+def _check_columns(frame, checks: list[tuple[str, Optional[str], str]], scenario) -> None:
     """Every named column exists and is of the kind asked for (input or readout)."""
-    from mscnk._keys import READOUT_NAMES
-    from mscnk.experiment._errors import suggest
     from mscnk.runs import varied_columns
+    from mscnk.scenarios import suggest
 
-    varied = varied_columns(frame)
+    READOUT_NAMES = scenario.readout_names  # noqa: N806 - the run's readouts
+    varied = varied_columns(frame, scenario)
     inputs = [c for c in frame.columns if c not in READOUT_NAMES]
     problems = []
     for option, name, kind in checks:
@@ -65,11 +65,12 @@ def plot(
         heat = z is not None
         _check_columns(frame, [("--x", x, "input"), ("--y", y, "input" if heat else "readout"),
                                ("--z", z, "readout"), ("--hue", hue, "input"),
-                               ("--facet", facet, "input")])
+                               ("--facet", facet, "input")], scenario_of_run(path))
         if heat and hue:
             fail(["--hue does not apply to a heatmap (--z); use --facet"])
         figure = sweep_figure(frame, x, y, hue=hue, facet=facet, z=z)
-        _name_pooled(figure, frame, [x, *([y] if heat else []), *[k for k in (hue, facet) if k]])
+        _name_pooled(figure, frame, [x, *([y] if heat else []), *[k for k in (hue, facet) if k]],
+                     scenario_of_run(path))
         name = f"heatmap_{z}_by_{x}_{y}" if heat else f"{y}_by_{x}" + (f"_{hue}" if hue else "")
         name += f"_per_{facet}" if facet else ""
     stem = out if out is not None else path / "figures" / name.replace(".", "-")
@@ -81,12 +82,12 @@ def plot(
 NAMED_POOLED = 4
 
 
-def _name_pooled(figure, frame, keys: list[str]) -> None:
+def _name_pooled(figure, frame, keys: list[str], scenario) -> None:
     """Warn (and say in the figure) which varying inputs each point averages over."""
-    from mscnk.plots._sweeps import pooled_inputs
+    from mscnk.plots import pooled_inputs
     from mscnk.runs import varied_columns
 
-    pooled = pooled_inputs(frame, keys, list(varied_columns(frame)))
+    pooled = pooled_inputs(frame, keys, list(varied_columns(frame, scenario)))
     if not pooled:
         return
     named = [f"{c} ({n} values)" for c, n in list(pooled.items())[:NAMED_POOLED]]
@@ -100,7 +101,7 @@ def _name_pooled(figure, frame, keys: list[str]) -> None:
 
 def _time_course_figure(path: Path, frame, species: list[str]):
     from mscnk.plots import time_course_figure
-    from mscnk.plots._figures import MOST_TIME_COURSES
+    from mscnk.plots import MOST_TIME_COURSES
     from mscnk.runs import replay
 
     if len(frame) > MOST_TIME_COURSES:
@@ -109,11 +110,12 @@ def _time_course_figure(path: Path, frame, species: list[str]):
     courses = []
     for job, result in replay(path, frame["job"].tolist()):
         table = result.timecourse.copy()
-        table["nk"] = table["nk_bright"] + table["nk_dim"]
+        if {"nk_bright", "nk_dim"} <= set(table.columns):  # the co-culture's NK subsets
+            table["nk"] = table["nk_bright"] + table["nk_dim"]
         courses.append((job.condition_name, table))
     unknown = [s for s in species if s not in courses[0][1].columns]
     if unknown:
-        from mscnk.experiment._errors import suggest
+        from mscnk.scenarios import suggest
 
         fail([f"--species: {s!r} is not a model species{suggest(s, courses[0][1].columns)}"
               for s in unknown])

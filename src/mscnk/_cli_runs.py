@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import typer
 
-from mscnk._cli_common import (Format, errors, fail, load_params, print_readout_table,
-                               progress_bar, stdout_to_devnull)
+from mscnk._cli_common import (SCENARIO, Format, errors, fail, load_params, load_scenario_or_fail,
+                               print_readout_table, progress_bar, stdout_to_devnull)
 
 
 def run(
@@ -32,19 +32,19 @@ def run(
     max_conditions: int = typer.Option(
         10**7, "--max-conditions", min=1,
         help="refuse plans with more jobs (conditions x parameter sets) than this"),
+    scenario: Optional[str] = SCENARIO,
 ) -> None:
     """Simulate every condition of FILE into a results store in --out; print the readouts."""
-    from mscnk.experiment import ConditionError
-    from mscnk.experiment._jobs import load_experiment
-    from mscnk.runs import ExecutorError, RunInterrupted, executor_for, pending_jobs
-    from mscnk.runs._work import ModelMismatch
+    from mscnk.experiment import ConditionError, load_experiment
+    from mscnk.runs import ExecutorError, ModelMismatch, RunInterrupted, executor_for, pending_jobs
     from mscnk.store import StoreError
 
+    chosen = load_scenario_or_fail(scenario)
     try:
-        experiment = load_experiment(file, max_jobs=max_conditions)
+        experiment = load_experiment(file, max_jobs=max_conditions, scenario=chosen)
     except ConditionError as error:
         fail(error.problems)
-    values = load_params(params)
+    values = load_params(params, chosen)
     command = "mscnk " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
     # --workers/--scheduler choose the executor for the conditions this run has left
     executor = executor_for(workers, scheduler, pending_jobs(out, experiment.size, resume=resume))
@@ -64,7 +64,7 @@ def run(
                      f"{stop.path}/; finish with: mscnk run {file} --out {stop.path} --resume",
                      highlight=False)
         raise typer.Exit(130) from None
-    _print_run(summary, format)
+    _print_run(summary, format, chosen.readouts.units)
 
 
 def _run_with_progress(experiment, out: Path, **options):
@@ -112,7 +112,7 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def _print_run(summary, format: Format) -> None:
+def _print_run(summary, format: Format, units: dict[str, str]) -> None:
     """The rows (csv, json, or a table for small runs), then a one-screen summary."""
     from mscnk.store import RunStore, StoreError
 
@@ -130,7 +130,7 @@ def _print_run(summary, format: Format) -> None:
         elif summary.jobs <= TABLE_ROWS:
             labels = (frame["condition"] if frame["parameter_set"].nunique() == 1
                       else frame["condition"] + " @ " + frame["parameter_set"])
-            print_readout_table(frame.set_axis(labels.to_list()))
+            print_readout_table(frame.set_axis(labels.to_list()), units)
     except BrokenPipeError:
         stdout_to_devnull()
     rate = summary.jobs_run / summary.wall_s if summary.wall_s > 0 else float("nan")
@@ -203,12 +203,12 @@ def results(
         wanted = [c.strip() for c in columns.split(",") if c.strip()]
         unknown = [c for c in wanted if c not in frame.columns]
         if unknown:
-            from mscnk.experiment._errors import suggest
+            from mscnk.scenarios import suggest
 
             fail([f"--columns: unknown column {c!r}{suggest(c, frame.columns)}" for c in unknown])
         frame = frame[wanted]
     elif where and format is Format.table:  # a screen shows a few columns; files keep all
-        frame = frame[_default_columns(frame)]
+        frame = frame[_default_columns(frame, scenario_of_run(path).readout_names)]
     try:
         if format is Format.csv:
             _write(frame.to_csv(index=False))
@@ -225,15 +225,25 @@ def results(
 QUERY_READOUTS = 4
 
 
-def _default_columns(frame) -> list[str]:
+def scenario_of_run(path: Path):
+    """The scenario of the run in ``path`` (as its run.json records it)."""
+    from mscnk.scenarios import ConditionError, load_scenario
+    from mscnk.store import RunStore, StoreError
+
+    try:
+        return load_scenario(RunStore.open(path).metadata().get("scenario"))
+    except (ConditionError, StoreError) as error:
+        fail(getattr(error, "problems", [str(error)]))
+
+
+def _default_columns(frame, readout_names: Sequence[str]) -> list[str]:
     """The condition (its name carries the swept values), status, and a few readouts that
     vary in ``frame``; the rest is one ``--columns`` away."""
-    from mscnk._keys import READOUT_NAMES
-
-    changing = [r for r in READOUT_NAMES if r in frame.columns and frame[r].nunique() > 1]
+    present = [r for r in readout_names if r in frame.columns]
+    changing = [r for r in present if frame[r].nunique() > 1]
     keys = ["condition", *(["parameter_set"] if frame["parameter_set"].nunique() > 1 else []),
             "status"]
-    return [*keys, *(changing or list(READOUT_NAMES))[:QUERY_READOUTS]]
+    return [*keys, *(changing or present)[:QUERY_READOUTS]]
 
 
 def _print_frame(frame, limit: int) -> None:
@@ -258,7 +268,7 @@ def _print_description(path: Path) -> None:
 
     from mscnk._cli_common import console
     from mscnk.runs import describe
-    from mscnk.runs._summary import shorten
+    from mscnk.runs import shorten
 
     d = describe(path)
     meta = d.metadata

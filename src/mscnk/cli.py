@@ -15,9 +15,9 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from mscnk import __version__, _cli_plot, _cli_runs
-from mscnk._cli_common import (Format, configure_logging, console, errors, fail, load_params,
-                               print_records, print_table, progress_bar, stdout_to_devnull)
-from mscnk._keys import READOUT_NAMES, READOUT_UNITS
+from mscnk._cli_common import (SCENARIO, Format, configure_logging, console, errors, fail,
+                               load_params, load_scenario_or_fail, print_records, print_table,
+                               progress_bar, stdout_to_devnull)
 
 
 class _Commands(TyperGroup):
@@ -85,6 +85,7 @@ def validate(
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
     report: Optional[Path] = typer.Option(None, "--report",
                                           help="folder for report.md/.html and a figure per finding"),
+    scenario: Optional[str] = SCENARIO,
 ) -> None:
     """Check literature findings against the model; exit 1 if any fails."""
     import time
@@ -92,19 +93,20 @@ def validate(
     from mscnk.analysis import load_findings, validate_results
     from mscnk.experiment import ConditionError
 
+    chosen = load_scenario_or_fail(scenario)
     findings, problems = [], []
     for file in files:
         try:
-            findings.extend(load_findings(file))
+            findings.extend(load_findings(file, scenario=chosen))
         except ConditionError as error:
             problems.extend(f"{file}: {p}" for p in error.problems)
     if problems:
         fail(problems)
-    values = load_params(params)
+    values = load_params(params, chosen)
     started = time.perf_counter()
     with progress_bar() as bar:
         task = bar.add_task("findings", total=len(findings))
-        results = validate_results(findings, params=values,
+        results = validate_results(findings, params=values, scenario=chosen,
                                    progress=lambda done, total, _id: bar.update(task, completed=done))
     for result in results:
         verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
@@ -125,11 +127,14 @@ def validate(
 
 
 @app.command()
-def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search for")) -> None:
-    """List the mechanism catalog, or the mechanisms matching TEXT."""
+def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search for"),
+               scenario: Optional[str] = SCENARIO) -> None:
+    """List the mechanism catalog, or the mechanisms matching TEXT (with the processes and
+    parameters of the scenario's model that implement them)."""
     from mscnk.catalog import search
-    from mscnk.model._links import parameters_of, processes_of
+    from mscnk.model import parameters_of, processes_of
 
+    model = load_scenario_or_fail(scenario).model
     found = search(text)
     if not found:
         errors.print(f"no mechanism matches {text!r}")
@@ -138,7 +143,7 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
         table = Table("id", "name", "mode", "effect", "status", "processes")
         for m in found:
             table.add_row(m.id, m.name, m.mode, f"{m.effect['sign']} {m.effect['target']}",
-                          m.status, str(len(processes_of(m.id))))
+                          m.status, str(len(processes_of(model, m.id))))
         for column in table.columns:
             column.overflow = "fold"
         print_table(table)
@@ -151,32 +156,37 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
         console.print(f"summary: {m.summary}", markup=False)
         console.print("citations: " + "; ".join(m.citations), markup=False)
         console.print(f"status: {m.status} {m.note}", markup=False)
-        console.print("processes: " + (", ".join(processes_of(m.id)) or "none"), markup=False)
-        console.print("parameters: " + (", ".join(parameters_of(m.id)) or "none"), markup=False)
+        console.print("processes: " + (", ".join(processes_of(model, m.id)) or "none"),
+                      markup=False)
+        console.print("parameters: " + (", ".join(parameters_of(model, m.id)) or "none"),
+                      markup=False)
 
 
 @app.command()
-def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_lysis_pct")) -> None:
+def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_lysis_pct"),
+            scenario: Optional[str] = SCENARIO) -> None:
     """Show which mechanisms move READOUT, nearest first."""
     from mscnk.analysis import describe_reads, explain_readout
+    from mscnk.scenarios import suggest
 
-    if readout not in READOUT_NAMES:
-        from mscnk.experiment._errors import suggest
-
-        fail([f"unknown readout {readout!r}; allowed: {', '.join(READOUT_NAMES)}"
-               f"{suggest(readout, READOUT_NAMES)}"])
-    _, ranked = explain_readout(readout)
+    chosen = load_scenario_or_fail(scenario)
+    names = chosen.readout_names
+    if readout not in names:
+        fail([f"unknown readout {readout!r}; allowed: {', '.join(names)}"
+              f"{suggest(readout, names)}"])
+    _, ranked = explain_readout(readout, scenario=chosen)
     from mscnk.catalog import mechanisms as catalog
 
-    console.print(f"[bold]{readout}[/] ({READOUT_UNITS[readout]}) reads: "
-                  f"{describe_reads(readout)}", highlight=False)
+    console.print(f"[bold]{readout}[/] ({chosen.readouts[readout].unit}) reads: "
+                  f"{describe_reads(readout, scenario=chosen)}", highlight=False)
     labels = {0: "changes it directly", 1: "acts on what those processes read",
               2: "two steps upstream"}
     for distance in sorted({d for _, d in ranked}):
         console.rule(labels.get(distance, f"{distance} steps upstream"))
         for mechanism, d in ranked:
             if d == distance:
-                console.print(f"  {mechanism:26s} {catalog()[mechanism].name}", markup=False)
+                known = catalog().get(mechanism)
+                console.print(f"  {mechanism:26s} {known.name if known else ''}", markup=False)
 
 
 @app.command()
@@ -184,13 +194,14 @@ def parameters(
     text: Optional[str] = typer.Argument(None, help="filter by name or mechanism"),
     format: Format = typer.Option(Format.table, "--format",
                                   help="table, or csv/json with full-precision values"),
+    scenario: Optional[str] = SCENARIO,
 ) -> None:
     """List model parameters with unit, default, bounds and provenance."""
-    from mscnk.model._build import build_model
-    from mscnk.model._links import parameter_owners
+    from mscnk.model import parameter_owners
 
-    owners = parameter_owners()
-    chosen = [p for p in build_model().parameters
+    model = load_scenario_or_fail(scenario).model
+    owners = parameter_owners(model)
+    chosen = [p for p in model.parameters
               if not text or text in p.name or text in " ".join(owners[p.name])]
     if format == Format.table:
         print_records(["name", "value", "unit", "bounds", "mechanisms", "provenance"],
@@ -217,7 +228,7 @@ def fields(format: FieldFormat = typer.Option(
         FieldFormat.table, "--format",
         help="table, csv, json, or markdown (the text of docs/conditions.md)")) -> None:
     """List every condition field: dotted path, type, unit, default, allowed values, meaning."""
-    from mscnk.report._fields import HEADER, conditions_markdown, field_records, field_strings
+    from mscnk.report import HEADER, conditions_markdown, field_records, field_strings
 
     if format == FieldFormat.markdown:
         sys.stdout.write(conditions_markdown())
@@ -269,23 +280,24 @@ _EXPORT_PARAMS = typer.Option(None, "--params", help="parameter values (YAML)")
 
 
 def _export_text(condition: Optional[Path], name: Optional[str],
-                 params: Optional[Path]) -> tuple[str, str]:
+                 params: Optional[Path], scenario: Optional[str]) -> tuple[str, str]:
     """SBML text (checked by libsbml) and a few words on the well it holds."""
     from mscnk.model import sbml_errors, to_sbml
 
     if name is not None and condition is None:
         fail([f"--name needs --condition FILE (it picks one condition of that file); got "
               f"--name {name!r} alone"])
-    values = load_params(params)
+    model_scenario = load_scenario_or_fail(scenario)
+    values = load_params(params, model_scenario)
     if condition is None:
-        text, what = to_sbml(parameters=values), "the empty well"
+        text, what = to_sbml(model_scenario.model, parameters=values), "the empty well"
     else:
         from mscnk.engine import SolverError
         from mscnk.experiment import ConditionError, export_condition_sbml, pick_condition
 
         try:
-            label, chosen = pick_condition(condition, name)
-            text = export_condition_sbml(chosen, values, name=label)
+            label, chosen = pick_condition(condition, name, scenario=model_scenario)
+            text = export_condition_sbml(chosen, values, name=label, scenario=model_scenario)
         except ConditionError as error:
             fail(error.problems)
         except SolverError as error:
@@ -314,13 +326,14 @@ def _write_export(out: Path, text: str) -> None:
 @export_app.command("sbml")
 def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xml"),
                 condition: Optional[Path] = _CONDITION, name: Optional[str] = _NAME,
-                params: Optional[Path] = _EXPORT_PARAMS) -> None:
+                params: Optional[Path] = _EXPORT_PARAMS,
+                scenario: Optional[str] = SCENARIO) -> None:
     """Write the model as SBML Level 3 Version 2 (validated with libsbml).
 
     Without --condition the document holds an empty well (no cells, default inputs); with
     it, the initial state and inputs of that condition's main well (docs/export.md).
     """
-    text, what = _export_text(condition, name, params)
+    text, what = _export_text(condition, name, params, scenario)
     _write_export(out, text)
     console.print(f"wrote {out} (SBML L3V2, 0 consistency errors): {what}", highlight=False)
 
@@ -328,11 +341,12 @@ def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xm
 @export_app.command("antimony")
 def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant"),
                     condition: Optional[Path] = _CONDITION, name: Optional[str] = _NAME,
-                    params: Optional[Path] = _EXPORT_PARAMS) -> None:
+                    params: Optional[Path] = _EXPORT_PARAMS,
+                    scenario: Optional[str] = SCENARIO) -> None:
     """Write the model as Antimony (translated from the SBML export by libAntimony)."""
     from mscnk.model import ExportError, sbml_to_antimony
 
-    text, what = _export_text(condition, name, params)
+    text, what = _export_text(condition, name, params, scenario)
     try:
         antimony = sbml_to_antimony(text)
     except ExportError as error:
@@ -343,14 +357,15 @@ def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscn
 
 
 @app.command()
-def docs(out: Path = typer.Option(Path("docs/model.md"), "--out", help="where to write")) -> None:
+def docs(out: Path = typer.Option(Path("docs/model.md"), "--out", help="where to write"),
+         scenario: Optional[str] = SCENARIO) -> None:
     """Regenerate the model description (docs/model.md) from the declaration."""
-    from mscnk.report._model_doc import model_markdown
-
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from mscnk.report import model_markdown
     from mscnk.store import write_atomically
 
-    write_atomically(out, lambda p: p.write_text(model_markdown()))
+    text = model_markdown(load_scenario_or_fail(scenario))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(out, lambda p: p.write_text(text))
     console.print(f"wrote {out}")
 
 

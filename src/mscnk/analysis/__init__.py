@@ -9,6 +9,9 @@ from mscnk.analysis._expectations import (
     ExpectationResult,
     Trend,
 )
+from mscnk.analysis._margins import FAILED, margin
+from mscnk.analysis._problem import Problem, ProblemRun
+from mscnk.analysis._calibrate import FindingsEvaluator, Score, coordinate_search
 from mscnk.analysis._findings import (
     CachingSimulator,
     Finding,
@@ -22,7 +25,9 @@ from mscnk.analysis._findings import (
 )
 
 __all__ = [
-    "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation", "ExpectationResult", "Finding",
+    "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
+    "FindingsEvaluator", "Problem", "ProblemRun", "Score", "coordinate_search",
+    "ExpectationResult", "Finding", "margin",
     "FindingResult", "Trend", "check_finding", "describe_reads", "explain_readout",
     "lint_findings", "load_findings",
     "readout_difference", "results_frame", "validate", "validate_results",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
-from mscnk._keys import READOUT_UNITS
+from mscnk.vocabulary import READOUT_UNITS
 
 #: Smallest scale per readout unit (percent, cells, pg/ml, µM, fold, ratio).
 READOUT_FLOORS: dict[str, float] = {"%": 0.1, "cells": 1.0, "pg/ml": 0.1, "uM": 1e-3,

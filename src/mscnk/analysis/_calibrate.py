@@ -3,18 +3,24 @@
 The objective is the sum over every expectation of ``max(0, target_margin - margin)^2``:
 zero when every expectation holds with at least ``target_margin`` to spare. Parameters move
 multiplicatively (log space) within their declared bounds, one at a time, keeping any move
-that lowers the objective. Findings are checked in parallel worker processes.
+that lowers the objective. Each step's candidates go to a :class:`~mscnk.analysis.Problem`
+over every distinct condition of the findings as one batch (``evaluate(theta)``), on the
+executor given (this process by default, or dask).
 """
 
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from mscnk.analysis._findings import Finding, FindingResult, validate_results
+import numpy as np
+
+from mscnk.analysis._findings import (Finding, FindingResult, check_with_readouts,
+                                      finding_conditions, load_findings)
 from mscnk.analysis._margins import margin
+from mscnk.analysis._problem import Problem
+from mscnk.scenarios import Scenario, load_scenario
 
 
 @dataclass(frozen=True)
@@ -30,34 +36,44 @@ class Score:
         return sorted(self.margins.items(), key=lambda item: item[1])[:n]
 
 
-def _check(findings: Sequence[Finding], params: Mapping[str, float]) -> list[FindingResult]:
-    return validate_results(list(findings), params=dict(params))
-
-
 class FindingsEvaluator:
-    """Evaluates parameter sets on a fixed list of findings, split across worker processes."""
+    """Scores values of ``parameters`` on a fixed list of findings, many sets at once."""
 
-    def __init__(self, findings: Sequence[Finding], *, workers: int = 2, target_margin: float = 0.05):
-        self.findings = list(findings)
-        self.workers = max(1, workers)
+    def __init__(self, findings: Sequence[Finding], parameters: Sequence[str], *,
+                 target_margin: float = 0.05, executor: Any = None,
+                 scenario: Scenario | str | None = None):
+        self.scenario = load_scenario(scenario)
+        self.findings = load_findings(list(findings), scenario=self.scenario)
         self.target_margin = target_margin
-        self._pool = ProcessPoolExecutor(self.workers) if self.workers > 1 else None
+        self._conditions = finding_conditions(self.findings, self.scenario)
+        self.problem = Problem(self.scenario, self._conditions, parameters, executor=executor)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return self.problem.parameters
 
-    def results(self, params: Mapping[str, float]) -> list[FindingResult]:
-        if self._pool is None:
-            return _check(self.findings, params)
-        parts = [self.findings[i::self.workers] for i in range(self.workers)]
-        futures = [self._pool.submit(_check, part, dict(params)) for part in parts if part]
-        order = {f.id: i for i, f in enumerate(self.findings)}
-        out = [r for future in futures for r in future.result()]
-        return sorted(out, key=lambda r: order[r.id])
+    def _theta(self, values: Mapping[str, float]) -> list[float]:
+        return [float(values[name]) for name in self.parameters]
 
-    def score(self, params: Mapping[str, float]) -> Score:
-        results = self.results(params)
+    def results_many(self, sets: Sequence[Mapping[str, float]]) -> list[list[FindingResult]]:
+        """Every finding checked under each set of values (one batch for all sets)."""
+        run = self.problem.run(np.array([self._theta(v) for v in sets],
+                                        dtype=float).reshape(len(sets), len(self.parameters)))
+        names = self.problem.readouts
+        out = []
+        for row in range(len(sets)):
+            outcomes = {key: ((None, run.errors[row][c]) if run.errors[row][c] is not None
+                              else (dict(zip(names, map(float, run.values[row, c]))), None))
+                        for c, key in enumerate(self._conditions)}
+            out.append([check_with_readouts(f, self.scenario, outcomes) for f in self.findings])
+        return out
+
+    def results(self, values: Mapping[str, float]) -> list[FindingResult]:
+        """Every finding checked under ``values`` (of :attr:`parameters`; other names are
+        ignored: they keep their defaults)."""
+        return self.results_many([values])[0]
+
+    def _score(self, results: list[FindingResult]) -> Score:
         margins = {f"{r.id}#{k}": margin(e) for r in results for k, e in enumerate(r.expectations)}
         for r in results:
             if r.errors:
@@ -65,12 +81,19 @@ class FindingsEvaluator:
         objective = sum(max(0.0, self.target_margin - m) ** 2 for m in margins.values())
         return Score(objective, sum(r.passed for r in results), len(results), margins)
 
+    def scores(self, sets: Sequence[Mapping[str, float]]) -> list[Score]:
+        return [self._score(results) for results in self.results_many(sets)]
+
+    def score(self, values: Mapping[str, float]) -> Score:
+        return self.scores([values])[0]
+
 
 def coordinate_search(evaluator: FindingsEvaluator, start: Mapping[str, float],
                       bounds: Mapping[str, tuple[float, float]], *, step: float = 1.25,
                       rounds: int = 2, report: Callable[[str], None] | None = None
                       ) -> tuple[dict[str, float], Score]:
-    """Improve ``start`` one parameter at a time by factors ``step`` and ``1/step``."""
+    """Improve ``start`` one parameter at a time by factors ``step`` and ``1/step`` (both
+    candidates scored in one batch; ``step`` wins a tie of improvements)."""
     current = dict(start)
     best = evaluator.score(current)
     say = report or (lambda _text: None)
@@ -78,15 +101,13 @@ def coordinate_search(evaluator: FindingsEvaluator, start: Mapping[str, float],
     for round_number in range(1, rounds + 1):
         improved = False
         for name, (low, high) in bounds.items():
-            for factor in (step, 1 / step):
-                value = min(max(current[name] * factor, low), high)
-                if value == current[name] or not math.isfinite(value):
-                    continue
-                trial = {**current, name: value}
-                score = evaluator.score(trial)
+            values = [min(max(current[name] * factor, low), high) for factor in (step, 1 / step)]
+            trials = [{**current, name: v} for v in values
+                      if v != current[name] and math.isfinite(v)]
+            for trial, score in zip(trials, evaluator.scores(trials) if trials else []):
                 if score.objective < best.objective - 1e-12:
-                    say(f"round {round_number}: {name} {current[name]:.4g} -> {value:.4g}: "
-                        f"objective {best.objective:.4g} -> {score.objective:.4g}, "
+                    say(f"round {round_number}: {name} {current[name]:.4g} -> {trial[name]:.4g}:"
+                        f" objective {best.objective:.4g} -> {score.objective:.4g}, "
                         f"{score.passed}/{score.total} hold")
                     current, best, improved = trial, score, True
                     break

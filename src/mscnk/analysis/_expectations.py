@@ -25,12 +25,12 @@ from pydantic import (
     Field,
     Strict,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from mscnk._keys import READOUT_NAMES
-from mscnk.experiment._errors import suggest
+from mscnk.scenarios import load_scenario, suggest
 
 REL_TOL = 1e-9          # bounds and ratios (contract section 3)
 TREND_STEP_FRACTION = 0.02   # a step against the trend may stay within 2 % of the range
@@ -78,9 +78,11 @@ class _Form(BaseModel):
 
     @field_validator("readout")
     @classmethod
-    def _known_readout(cls, value: str) -> str:
-        if value not in READOUT_NAMES:
-            raise ValueError(f"unknown readout {value!r}{suggest(value, READOUT_NAMES)}")
+    def _known_readout(cls, value: str, info: ValidationInfo) -> str:
+        """A readout of the scenario in the validation context (default: the co-culture)."""
+        names = load_scenario((info.context or {}).get("scenario")).readout_names
+        if value not in names:
+            raise ValueError(f"unknown readout {value!r}{suggest(value, names)}")
         return value
 
     @property

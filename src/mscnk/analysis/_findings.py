@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
+import numpy as np
 import pandas as pd
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       model_validator)
 
 from mscnk.analysis._expectations import (FORM_FIELDS, Expectation, ExpectationResult, Name,
                                           form_of)
-from mscnk.experiment import Condition, ConditionError, deep_merge, read_data
-from mscnk.experiment._errors import suggest
+from mscnk.experiment import deep_merge, read_data
+from mscnk.scenarios import ConditionError, Scenario, load_scenario, suggest
 
 FINDING_KEYS = ("id", "claim", "source", "base", "conditions", "expect")
 _LINTING = "linting"  # validation context flag: the lint runs the cross-checks itself
+_SCENARIO = "scenario"  # validation context: the scenario whose conditions and readouts these are
 
 
 class Finding(BaseModel):
@@ -40,16 +42,21 @@ class Finding(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Finding":
-        if not (info.context or {}).get(_LINTING):
+        context = info.context or {}
+        if not context.get(_LINTING):
             raw, where = self.model_dump(by_alias=True), f"finding {self.id}"
-            problems = _check_conditions(raw, where) + _check_references(raw, where)
+            scenario = load_scenario(context.get(_SCENARIO))
+            problems = (_check_conditions(raw, where, scenario)
+                        + _check_references(raw, where, scenario))
             if problems:
                 raise ValueError("; ".join(problems))
         return self
 
-    def resolved_conditions(self) -> dict[str, Condition]:
-        """Each condition deep-merged onto ``base``, validated and resolved."""
-        return {name: Condition.model_validate(deep_merge(self.base, raw)).resolved()
+    def resolved_conditions(self, scenario: Scenario | str | None = None) -> dict[str, Any]:
+        """Each condition deep-merged onto ``base``, validated and resolved (conditions of
+        ``scenario``; None: the co-culture)."""
+        chosen = load_scenario(scenario)
+        return {name: chosen.condition_from(deep_merge(self.base, raw))
                 for name, raw in self.conditions.items()}
 
 
@@ -72,7 +79,7 @@ class FindingResult:
 
 
 class SupportsSimulate(Protocol):
-    def simulate(self, condition: Condition) -> Any: ...
+    def simulate(self, condition: Any) -> Any: ...
 
 
 # ---------------------------------------------------------------------------- lint checks
@@ -105,10 +112,10 @@ def _allowed_keys(loc: tuple[Any, ...], document: Mapping[str, Any]) -> tuple[st
     return FINDING_KEYS if len(loc) == 1 else ()
 
 
-def _check_shape(item: Mapping[str, Any], where: str) -> list[str]:
+def _check_shape(item: Mapping[str, Any], where: str, scenario: Scenario) -> list[str]:
     """Keys, types and expectation forms, through the pydantic models."""
     try:
-        Finding.model_validate(item, context={_LINTING: True})
+        Finding.model_validate(item, context={_LINTING: True, _SCENARIO: scenario})
     except ValidationError as error:
         problems = []
         for e in error.errors():
@@ -130,7 +137,7 @@ def _check_shape(item: Mapping[str, Any], where: str) -> list[str]:
     return []
 
 
-def _check_conditions(item: Mapping[str, Any], where: str) -> list[str]:
+def _check_conditions(item: Mapping[str, Any], where: str, scenario: Scenario) -> list[str]:
     """Every condition, deep-merged onto ``base``, is a valid condition."""
     base, conditions = item.get("base") or {}, item.get("conditions")
     if not isinstance(base, Mapping) or not isinstance(conditions, Mapping):
@@ -141,13 +148,13 @@ def _check_conditions(item: Mapping[str, Any], where: str) -> list[str]:
         if not isinstance(raw, Mapping):
             continue
         try:
-            Condition.model_validate(deep_merge(base, raw))
+            scenario.condition.model_validate(deep_merge(base, raw))
         except ConditionError as error:  # the condition's own messages, placed in the finding
             problems += [f"finding {ident} condition {name}: {p}" for p in error.problems]
     return problems
 
 
-def _check_references(item: Mapping[str, Any], where: str) -> list[str]:
+def _check_references(item: Mapping[str, Any], where: str, scenario: Scenario) -> list[str]:
     """Expectations name only conditions the finding defines."""
     conditions, expect = item.get("conditions"), item.get("expect")
     if not isinstance(conditions, Mapping) or not isinstance(expect, list):
@@ -186,12 +193,15 @@ def _check_ids(items: Sequence[tuple[str, Any]]) -> list[str]:
     return problems
 
 
-ITEM_CHECKS: tuple[Callable[[Mapping[str, Any], str], list[str]], ...] = (
+ITEM_CHECKS: tuple[Callable[[Mapping[str, Any], str, Scenario], list[str]], ...] = (
     _check_shape, _check_conditions, _check_references)
 
 
-def lint_findings(items: Sequence[Any], *, origin: str = "findings") -> list[str]:
-    """Every problem of a list of raw findings, as messages naming the finding and key."""
+def lint_findings(items: Sequence[Any], *, origin: str = "findings",
+                  scenario: Scenario | str | None = None) -> list[str]:
+    """Every problem of a list of raw findings (of ``scenario``; None: the co-culture), as
+    messages naming the finding and key."""
+    chosen = load_scenario(scenario)
     problems = []
     for i, item in enumerate(items):
         where = _where(item, i)
@@ -199,7 +209,7 @@ def lint_findings(items: Sequence[Any], *, origin: str = "findings") -> list[str
             problems.append(f"{origin}: {where}: must be a mapping, got {item!r}")
             continue
         for check in ITEM_CHECKS:
-            problems += check(item, where)
+            problems += check(item, where, chosen)
     problems += _check_ids([(origin, item) for item in items])
     return list(dict.fromkeys(problems))
 
@@ -220,11 +230,14 @@ def _raw(item: Any) -> Any:
     return item.model_dump(by_alias=True, exclude_none=True) if isinstance(item, Finding) else item
 
 
-def load_findings(source: str | Path | Sequence[Any] | Finding) -> list[Finding]:
-    """Findings from a YAML file, a list of files, or a list of mappings / Findings.
+def load_findings(source: str | Path | Sequence[Any] | Finding, *,
+                  scenario: Scenario | str | None = None) -> list[Finding]:
+    """Findings of ``scenario`` (None: the co-culture) from a YAML file, a list of files, or
+    a list of mappings / Findings.
 
     The whole input is linted first; every problem is reported in one ConditionError.
     """
+    chosen = load_scenario(scenario)
     if isinstance(source, (str, Path, Finding)):
         source = [source]
     if not isinstance(source, Sequence):
@@ -237,16 +250,16 @@ def load_findings(source: str | Path | Sequence[Any] | Finding) -> list[Finding]
             document, errors = _read(part)
             problems += errors
             if document is not None:
-                problems += lint_findings(document, origin=str(part))
+                problems += lint_findings(document, origin=str(part), scenario=chosen)
                 tagged += [(str(part), item) for item in document]
     given = [_raw(part) for part in source if not isinstance(part, (str, Path))]
     if given:
-        problems += lint_findings(given)
+        problems += lint_findings(given, scenario=chosen)
         tagged += [("findings", item) for item in given]
     problems += _check_ids(tagged)
     if problems:
         raise ConditionError(dict.fromkeys(problems))
-    return [Finding.model_validate(item) for _, item in tagged]
+    return [Finding.model_validate(item, context={_SCENARIO: chosen}) for _, item in tagged]
 
 
 # ---------------------------------------------------------------------------- evaluation
@@ -256,32 +269,90 @@ def _number(value: Any) -> float:
 
 
 class CachingSimulator:
-    """Wraps a simulator so each distinct resolved condition is simulated once per run."""
+    """Wraps a simulator so each distinct resolved condition is simulated once per run;
+    conditions announced together (:meth:`prepare`) go to its ``simulate_many`` as one
+    batch when it has one."""
 
     def __init__(self, simulator: SupportsSimulate):
         self.simulator = simulator
         self._cache: dict[str, tuple[dict[str, float] | None, str | None]] = {}
 
-    def readouts(self, condition: Condition) -> tuple[dict[str, float] | None, str | None]:
+    @staticmethod
+    def _outcome(result: Any) -> tuple[dict[str, float] | None, str | None]:
+        if isinstance(result, Exception):
+            return None, f"{type(result).__name__}: {result}"
+        return {k: _number(v) for k, v in result.readouts.items()}, None
+
+    def prepare(self, conditions: Iterable[Any]) -> None:
+        """Simulate every condition not simulated yet, batched where the simulator can."""
+        todo: dict[str, Any] = {}
+        for condition in conditions:
+            condition = condition.resolved()
+            key = condition.model_dump_json()
+            if key not in self._cache:
+                todo.setdefault(key, condition)
+        if not todo:
+            return
+        many = getattr(self.simulator, "simulate_many", None)
+        if many is not None:
+            try:
+                outcomes = many(list(todo.values()))
+            except Exception:  # noqa: BLE001 - isolate the failing condition below
+                outcomes = None
+            if outcomes is not None:
+                for key, outcome in zip(todo, outcomes):
+                    self._cache[key] = self._outcome(outcome)
+                return
+        for key, condition in todo.items():
+            try:
+                self._cache[key] = self._outcome(self.simulator.simulate(condition))
+            except Exception as error:  # noqa: BLE001 - a failed condition is a value
+                self._cache[key] = self._outcome(error)
+
+    def readouts(self, condition: Any) -> tuple[dict[str, float] | None, str | None]:
         """(readouts, None) or (None, error text); failures are cached too."""
         condition = condition.resolved()
         key = condition.model_dump_json()
         if key not in self._cache:
-            try:
-                result = self.simulator.simulate(condition)
-                self._cache[key] = ({k: _number(v) for k, v in result.readouts.items()}, None)
-            except Exception as error:  # noqa: BLE001 - a failed condition is a value
-                self._cache[key] = (None, f"{type(error).__name__}: {error}")
+            self.prepare([condition])
         return self._cache[key]
 
 
-def check_finding(finding: Finding, simulator: SupportsSimulate) -> FindingResult:
-    """Simulate the finding's conditions and test each expectation."""
+def _scenario_of(simulator: Any, scenario: Scenario | str | None) -> Scenario:
+    inner = getattr(simulator, "simulator", simulator)
+    return load_scenario(scenario if scenario is not None else getattr(inner, "scenario", None))
+
+
+def check_finding(finding: Finding, simulator: SupportsSimulate, *,
+                  scenario: Scenario | str | None = None) -> FindingResult:
+    """Simulate the finding's conditions and test each expectation (conditions of
+    ``scenario``; None: the simulator's)."""
     runner = simulator if isinstance(simulator, CachingSimulator) else CachingSimulator(simulator)
+    chosen = _scenario_of(simulator, scenario)
+    conditions = finding_conditions([finding], chosen)
+    runner.prepare(conditions.values())
+    return check_with_readouts(finding, chosen,
+                               {key: runner.readouts(c) for key, c in conditions.items()})
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def finding_conditions(findings: Sequence[Finding], scenario: Scenario) -> dict[str, Any]:
+    """Every distinct resolved condition of the findings, keyed by its JSON."""
+    return {c.model_dump_json(): c for f in findings
+            for c in f.resolved_conditions(scenario).values()}
+
+
+def check_with_readouts(finding: Finding, scenario: Scenario,
+                        outcomes: Mapping[str, tuple[dict[str, float] | None, str | None]]
+                        ) -> FindingResult:
+    """A finding checked against readouts already simulated: ``outcomes`` maps each
+    condition's JSON to (readouts, None) or (None, error text)."""
     readouts: dict[str, dict[str, float]] = {}
     errors: dict[str, str] = {}
-    for name, condition in finding.resolved_conditions().items():
-        table, error = runner.readouts(condition)
+    for name, condition in finding.resolved_conditions(scenario).items():
+        table, error = outcomes[condition.model_dump_json()]
         if table is None:
             errors[name] = error or "unknown error"
         else:
@@ -296,25 +367,41 @@ def check_finding(finding: Finding, simulator: SupportsSimulate) -> FindingResul
                          readouts, errors)
 
 
-Progress = Callable[[int, int, str], None]
-
-
 def validate_results(sources: str | Path | Sequence[Any], *,
                      params: Mapping[str, float] | None = None,
                      simulator: SupportsSimulate | None = None,
-                     progress: Progress | None = None) -> list[FindingResult]:
-    """Check every finding; ``progress(done, total, finding_id)`` after each one."""
-    findings = load_findings(sources)
-    if simulator is None:
-        from mscnk.experiment import Simulator
+                     progress: Progress | None = None,
+                     scenario: Scenario | str | None = None,
+                     executor: Any = None) -> list[FindingResult]:
+    """Check every finding; ``progress(done, total, finding_id)`` after each one.
 
-        simulator = Simulator(params)
-    elif params:
-        raise ValueError("give params or a simulator, not both")
-    runner = CachingSimulator(simulator)
+    Every distinct condition of every finding is simulated first, through a
+    :class:`~mscnk.analysis.Problem` (batched engine, ``executor``: this process by
+    default); a custom ``simulator`` (anything with ``.simulate``) is used as given instead.
+    ``scenario``: whose findings these are (None: the simulator's, else the co-culture).
+    """
+    from mscnk.analysis._problem import Problem
+
+    chosen = _scenario_of(simulator, scenario)
+    findings = load_findings(sources, scenario=chosen)
+    conditions = finding_conditions(findings, chosen)
+    if simulator is not None:
+        if params:
+            raise ValueError("give params or a simulator, not both")
+        runner = CachingSimulator(simulator)
+        runner.prepare(conditions.values())
+        outcomes = {key: runner.readouts(c) for key, c in conditions.items()}
+    elif conditions:
+        problem = Problem(chosen, conditions, base=params, executor=executor)
+        run = problem.run(np.empty((1, 0)))
+        outcomes = {key: ((None, run.errors[0][c]) if run.errors[0][c] is not None else
+                          (dict(zip(problem.readouts, map(float, run.values[0, c]))), None))
+                    for c, key in enumerate(conditions)}
+    else:
+        outcomes = {}
     results = []
     for done, finding in enumerate(findings, start=1):
-        results.append(check_finding(finding, runner))
+        results.append(check_with_readouts(finding, chosen, outcomes))
         if progress is not None:
             progress(done, len(findings), finding.id)
     return results
@@ -332,7 +419,8 @@ def results_frame(results: Iterable[FindingResult]) -> pd.DataFrame:
 def validate(sources: str | Path | Sequence[Any], *,
              params: Mapping[str, float] | None = None,
              simulator: SupportsSimulate | None = None,
-             progress: Progress | None = None) -> pd.DataFrame:
+             progress: Progress | None = None,
+             scenario: Scenario | str | None = None) -> pd.DataFrame:
     """Check findings files (or findings) against the model: one row per finding."""
     return results_frame(validate_results(sources, params=params, simulator=simulator,
-                                          progress=progress))
+                                          progress=progress, scenario=scenario))

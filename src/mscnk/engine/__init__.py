@@ -13,7 +13,7 @@ import numpy as np
 from mscnk.engine._batch import STATUS_MESSAGES, BatchEngine, BatchSolution, cores, solve_phases
 from mscnk.engine._scipy import Phase, PhaseSolution, ScipyEngine, SolverError, sample_times
 from mscnk.engine._warm import quick_engine
-from mscnk.model._compile import CompiledModel
+from mscnk.model import CompiledModel
 
 
 class Engine(Protocol):

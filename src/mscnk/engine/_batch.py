@@ -33,7 +33,7 @@ from mscnk.engine._scipy import (
     solve_on_grid,
 )
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau
-from mscnk.model._compile import CompiledModel
+from mscnk.model import CompiledModel
 
 #: Rows a thread takes at a time (dynamic scheduling; 4 beat static halves by ~10 % here).
 PARALLEL_CHUNK = 4

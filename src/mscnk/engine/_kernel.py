@@ -32,15 +32,15 @@ import sympy as sp
 
 from mscnk.engine._sparse_lu import SparseLU, lu_source, plan_lu
 from mscnk.engine._tableaus import TABLEAUS, RosenbrockTableau, stage_source
-from mscnk.model._cache import (
+from mscnk.model import (
     cache_folder,
     make_private,
     purge_untrusted,
     read_trusted,
     write_private,
 )
-from mscnk.model._compile import CompiledModel, model_hash, model_symbols, vector_field
-from mscnk.model._numba_source import NumbaSource, numba_source
+from mscnk.model import CompiledModel, model_hash, model_symbols, vector_field
+from mscnk.model import NumbaSource, numba_source
 
 log = logging.getLogger("mscnk")
 

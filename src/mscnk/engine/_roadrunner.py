@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from mscnk.engine._scipy import Phase, PhaseSolution, SolverError, solve_on_grid
-from mscnk.model._compile import CompiledModel
+from mscnk.model import CompiledModel
 
 
 class RoadRunnerEngine:
@@ -21,7 +21,7 @@ class RoadRunnerEngine:
     def __init__(self, model: CompiledModel, *, rtol: float = 1e-6, atol: float = 1e-12):
         import roadrunner
 
-        from mscnk.model._sbml import to_sbml
+        from mscnk.model import to_sbml
 
         self.runner = roadrunner.RoadRunner(to_sbml(model.model))
         self.runner.integrator.relative_tolerance = rtol

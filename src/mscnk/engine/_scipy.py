@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from mscnk.model._compile import CompiledModel
+from mscnk.model import CompiledModel
 
 
 #: Phases shorter than this (h) change nothing measurable and are not integrated.

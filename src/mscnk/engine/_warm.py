@@ -20,8 +20,8 @@ from mscnk.engine._batch import BatchEngine
 from mscnk.engine._kernel import (COMPILE_ESTIMATE_S, COMPILE_LOCK, compile_lock, kernel_ready,
                                   model_kernel)
 from mscnk.engine._scipy import ScipyEngine
-from mscnk.model._cache import cache_folder, is_temporary
-from mscnk.model._compile import CompiledModel, compiled_model
+from mscnk.model import cache_folder, is_temporary
+from mscnk.model import CompiledModel
 
 log = logging.getLogger("mscnk")
 
@@ -29,20 +29,31 @@ log = logging.getLogger("mscnk")
 #: default tolerances: rtol 1e-7).
 REFERENCE = ScipyEngine()
 
-_CHILD = "import sys; from mscnk.engine._warm import main; main(sys.argv[1], int(sys.argv[2]))"
-_started: dict[str, subprocess.Popen] = {}  # method -> its compiling process (kept: no
-# "still running" warning when the object would be collected)
+_CHILD = ("import sys; from mscnk.engine._warm import main; "
+          "main(sys.argv[1], sys.argv[2], int(sys.argv[3]))")
+_started: dict[tuple[str, str], subprocess.Popen] = {}  # (source, method) -> its compiling
+# process (kept: no "still running" warning when the object would be collected)
 
 
-def start_background_compile(method: str = "rodas5p") -> bool:
-    """Start a detached process that compiles the kernel into the cache; False if one is
-    already running or the cache is this process's temporary folder (nothing would last).
+def load_model(source: str) -> CompiledModel:
+    """The compiled model a ``"module:function:argument"`` source names (the function,
+    called with the argument, returns it; e.g. a scenario's ``model_source``)."""
+    from importlib import import_module
+
+    module, function, argument = source.split(":", 2)
+    return getattr(import_module(module), function)(argument)
+
+
+def start_background_compile(source: str, method: str = "rodas5p") -> bool:
+    """Start a detached process that compiles the kernel of the model ``source`` names (see
+    :func:`load_model`) into the cache; False if one is already running or the cache is
+    this process's temporary folder (nothing would last).
 
     The lock is taken here and handed to the child (an inherited descriptor), so it is
     held from the moment the child exists until it has finished.
     """
     folder = cache_folder()
-    if method in _started or is_temporary(folder):
+    if (source, method) in _started or is_temporary(folder):
         return False
     try:
         import fcntl
@@ -54,8 +65,8 @@ def start_background_compile(method: str = "rodas5p") -> bool:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
-        _started[method] = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, method, str(fd)],
+        _started[(source, method)] = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, source, method, str(fd)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, pass_fds=(fd,),
             env={**os.environ, "MSCNK_CACHE_DIR": str(folder)})
@@ -70,13 +81,14 @@ def wait_for_background_compile() -> None:
         pass
 
 
-def quick_engine(model: CompiledModel, preferred: BatchEngine | None = None):
-    """``preferred`` (default ``BatchEngine()``) if its kernel is compiled or cached;
-    otherwise :data:`REFERENCE`, and the kernel compiles in the background for later runs."""
+def quick_engine(model: CompiledModel, source: str, preferred: BatchEngine | None = None):
+    """``preferred`` (default ``BatchEngine()``) if its kernel for ``model`` is compiled or
+    cached; otherwise :data:`REFERENCE`, and the kernel compiles in the background for later
+    runs (``source``: how the background process gets the model, see :func:`load_model`)."""
     preferred = preferred or BatchEngine()
     if kernel_ready(model, preferred.method):
         return preferred
-    started = start_background_compile(preferred.method)
+    started = start_background_compile(source, preferred.method)
     log.info("the batch kernel is not compiled on this machine yet: answering with the "
              "reference engine (SciPy LSODA; readouts agree within 1e-4)%s",
              f"; the kernel compiles in the background (about {COMPILE_ESTIMATE_S} s) for "
@@ -84,8 +96,9 @@ def quick_engine(model: CompiledModel, preferred: BatchEngine | None = None):
     return REFERENCE
 
 
-def main(method: str, locked_fd: int | None = None) -> None:
-    """Compile the model's kernel for ``method`` into the cache, one process at a time
-    (``locked_fd``: the lock, already held, handed over by the starting process)."""
+def main(source: str, method: str, locked_fd: int | None = None) -> None:
+    """Compile the kernel of the model ``source`` names for ``method`` into the cache, one
+    process at a time (``locked_fd``: the lock, already held, handed over by the starting
+    process)."""
     with compile_lock(handed_fd=locked_fd):
-        model_kernel(compiled_model(), method)
+        model_kernel(load_model(source), method)

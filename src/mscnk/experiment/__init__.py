@@ -1,20 +1,24 @@
-"""Conditions (the contract's schema), phases, matched controls, readouts and sweeps."""
+"""Experiments over a scenario: condition files and sweeps, plans and jobs, the simulator.
 
-from mscnk.experiment._errors import ConditionError
+Generic: the scenario (:mod:`mscnk.scenarios`) supplies the condition schema, the protocol
+and the readouts; ``Condition`` here is the co-culture's schema (the default scenario).
+"""
+
 from mscnk.experiment._export import export_condition_sbml, pick_condition
-from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, load_conditions
-from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
-from mscnk.experiment._probe import WELL_LABELS
-from mscnk.experiment._readouts import READOUT_DECLARATIONS, ReadoutDeclaration, Wells
-from mscnk.experiment._run import flatten, run_conditions, run_experiment
-from mscnk.experiment._schema import Condition
-from mscnk.experiment._simulate import Result, Simulator, simulate
+from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, field_paths, load_conditions
+from mscnk.experiment._jobs import Experiment, Job, field_types, load_experiment, plan_hash
+from mscnk.experiment._parameters import load_parameters, parameter_values
+from mscnk.experiment._run import flatten, result_row, run_conditions, run_experiment
+from mscnk.experiment._simulate import (Result, Simulator, parameter_vector, simulate,
+                                        simulate_batch, timecourse_frame)
 from mscnk.experiment._yaml import read_data
+from mscnk.scenarios import ConditionError
+from mscnk.scenarios.coculture import Condition
 
 __all__ = [
-    "MAX_CONDITIONS", "READOUT_DECLARATIONS", "WELL_LABELS", "Condition", "ConditionError",
-    "Experiment", "Job", "ReadoutDeclaration", "Result", "Simulator", "Wells",
-    "deep_merge", "export_condition_sbml", "flatten", "load_conditions", "load_experiment",
-    "pick_condition", "plan_hash", "read_data",
-    "run_conditions", "run_experiment", "simulate",
+    "MAX_CONDITIONS", "Condition", "ConditionError", "Experiment", "Job", "Result", "Simulator",
+    "deep_merge", "export_condition_sbml", "field_paths", "field_types", "flatten",
+    "load_conditions", "load_experiment", "load_parameters", "parameter_values",
+    "parameter_vector", "pick_condition", "plan_hash", "read_data", "result_row", "run_conditions",
+    "run_experiment", "simulate", "simulate_batch", "timecourse_frame",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from mscnk.engine import Engine, Phase, PhaseSolution, SolverError, solve_phases
-from mscnk.model._compile import CompiledModel
+from mscnk.model import CompiledModel
 
 #: What ``PhaseBatch.solve`` returns: one solution or failure per row.
 Solved = list[PhaseSolution | SolverError]

@@ -15,14 +15,13 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from mscnk.engine import Engine
 from mscnk import __version__
-from mscnk.experiment._errors import ConditionError, suggest
+from mscnk.engine import Engine
 from mscnk.experiment._jobs import load_experiment
 from mscnk.experiment._parameters import parameter_values
-from mscnk.experiment._schema import Condition
 from mscnk.experiment._simulate import Simulator
 from mscnk.model import to_sbml
+from mscnk.scenarios import ConditionError, Scenario, load_scenario, suggest
 
 #: How many condition names an error message lists before it stops.
 LISTED_NAMES = 5
@@ -30,8 +29,8 @@ LISTED_NAMES = 5
 SUGGESTED_AMONG = 10_000
 
 
-def pick_condition(source: str | Path | Mapping[str, Any],
-                   name: str | None = None) -> tuple[str, Condition]:
+def pick_condition(source: str | Path | Mapping[str, Any], name: str | None = None, *,
+                   scenario: Scenario | str | None = None) -> tuple[str, Any]:
     """The one condition of an experiment file (or mapping) to export, with its name.
 
     A file with several conditions needs ``name`` (the CLI's ``--name``); a
@@ -39,7 +38,7 @@ def pick_condition(source: str | Path | Mapping[str, Any],
     ``params``/``--params``). Raises :class:`ConditionError` naming what is wrong.
     """
     where = str(source) if not isinstance(source, Mapping) else "the experiment"
-    experiment = load_experiment(source)
+    experiment = load_experiment(source, scenario=scenario)
     if "parameter_sweep" in experiment.document:
         raise ConditionError([f"{where}: parameter_sweep: an export holds one parameter set; "
                               "give its values as a parameter file (--params FILE)"])
@@ -64,22 +63,23 @@ def _some(conditions: Mapping[str, Any], count: int) -> str:
     return shown + (f" and {count - LISTED_NAMES:,} more" if count > LISTED_NAMES else "")
 
 
-def export_condition_sbml(condition: Condition | Mapping[str, Any],
-                          params: Mapping[str, float] | None = None, *,
-                          name: str = "condition", engine: Engine | None = None) -> str:
+def export_condition_sbml(condition: Any, params: Mapping[str, float] | None = None, *,
+                          name: str = "condition", engine: Engine | None = None,
+                          scenario: Scenario | str | None = None) -> str:
     """SBML Level 3 text whose initial state and inputs reproduce ``condition``'s main well.
 
     ``params``: parameter values over the defaults (checked as ``--params`` is); ``name``:
     the condition's label in the document's notes; ``engine``: solves the pre-phases
-    (default: the batched engine). Raises :class:`ConditionError` for a bad condition or
-    parameter and :class:`mscnk.engine.SolverError` if a pre-phase cannot be solved.
+    (default: the batched engine); ``scenario``: whose condition it is (None: the
+    co-culture). Raises :class:`ConditionError` for a bad condition or parameter and
+    :class:`mscnk.engine.SolverError` if a phase cannot be solved.
     """
-    if not isinstance(condition, Condition):  # raises ConditionError with the CLI's text
-        condition = Condition.model_validate(condition)
-    values = parameter_values(dict(params or {}), where="params")
-    simulator = Simulator(values, engine=engine)
-    resolved = condition.resolved()
-    pre, main = simulator.protocol.main_phase(resolved)
+    chosen = load_scenario(scenario)
+    resolved = chosen.condition_from(condition)  # raises ConditionError with the CLI's text
+    values = parameter_values(dict(params or {}), where="params", scenario=chosen)
+    simulator = Simulator(chosen, values, engine=engine)
+    trajectory = simulator.simulate(resolved, timecourse_samples=2).trajectory
+    main, pre = trajectory.main_phase, trajectory.phases[:-1]
     model = simulator.model
     phases = ", ".join(f"{p.name} {p.time_h[-1]:g} h" for p in pre) or "none"
     about = {
@@ -97,4 +97,3 @@ def export_condition_sbml(condition: Condition | Mapping[str, Any],
     return to_sbml(model.model, initial_state=main.state,
                    parameters=dict(zip(model.parameters, simulator.params)),
                    inputs=dict(zip(model.inputs, main.inputs)), about=about)
-

@@ -19,23 +19,22 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from functools import lru_cache
 from collections.abc import Iterator, Mapping as MappingABC
 from pathlib import Path
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from mscnk.experiment._errors import ConditionError, describe, name_of, show, suggest
-from mscnk.experiment._schema import Condition, parse_condition
 from mscnk.experiment._yaml import read_data
+from mscnk.scenarios import (ConditionError, ConditionModel, Scenario, describe, load_scenario,
+                             name_of, show, suggest)
 
 EXPERIMENT_KEYS = ("conditions", "sweep", "base", "parameter_sweep")
 #: Default most conditions (times parameter sets) in one plan; ``max_jobs`` overrides it.
 MAX_CONDITIONS = 10**7
 #: Plans up to this many conditions are validated whole before anything runs.
 FULL_CHECK = 100_000
-#: Fields of the cross-field rules (nk.cells from ratio x msc.cells, its cap).
-COUPLED = ("ratio", "msc.cells", "nk.cells")
 
 
 class PlanTooLarge(ConditionError):
@@ -70,18 +69,17 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     return dict(document)
 
 
-def _field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
-    paths = []
+@lru_cache(maxsize=None)
+def field_paths(model: type[BaseModel], prefix: str = "") -> tuple[str, ...]:
+    """Dotted paths of every leaf field of a condition schema, in schema order."""
+    paths: list[str] = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            paths.extend(_field_paths(annotation, f"{prefix}{name}."))
+            paths.extend(field_paths(annotation, f"{prefix}{name}."))
         else:
             paths.append(f"{prefix}{name}")
-    return paths
-
-
-FIELD_PATHS: tuple[str, ...] = tuple(_field_paths(Condition))
+    return tuple(paths)
 
 
 def _set_path(target: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -123,11 +121,13 @@ def _same_key(value: Any) -> Any:
     return (type(value).__name__, show(value))
 
 
-def _check_axis(path: Any, values: Any, problems: list[str]) -> bool:
+def _check_axis(path: Any, values: Any, problems: list[str],
+                condition: type[ConditionModel]) -> bool:
     """Problems with one sweep axis on its own (path, list, duplicates); True if usable."""
-    if not isinstance(path, str) or path not in FIELD_PATHS:
+    paths = field_paths(condition)
+    if not isinstance(path, str) or path not in paths:
         problems.append(f"sweep: unknown field path {show(path)}; allowed: "
-                        f"{', '.join(FIELD_PATHS)}{suggest(path, FIELD_PATHS)}")
+                        f"{', '.join(paths)}{suggest(path, paths)}")
         return False
     if not isinstance(values, list) or not values:
         problems.append(f"sweep: {path!r} must be a non-empty list of values, got {show(values)}")
@@ -154,18 +154,20 @@ def _check_axis(path: Any, values: Any, problems: list[str]) -> bool:
 class ConditionPlan(MappingABC):
     """Named conditions of an experiment, counted without building them, made one by one.
 
-    A read-only mapping ``{name: Condition}`` in file order (named conditions outer, the
-    sweep's Cartesian product inner). ``len()`` is free; iterating names or ``items()``
-    makes and validates each condition as it goes; ``plan[name]`` builds (and keeps) the
-    whole mapping, so use it only on small plans.
+    A read-only mapping ``{name: condition}`` (of the scenario's ``condition`` schema) in
+    file order (named conditions outer, the sweep's Cartesian product inner). ``len()`` is
+    free; iterating names or ``items()`` makes and validates each condition as it goes;
+    ``plan[name]`` builds (and keeps) the whole mapping, so use it only on small plans.
     """
 
     def __init__(self, named: list[tuple[str | None, dict[str, Any]]],
-                 sweep: dict[str, list[Any]], single: bool) -> None:
+                 sweep: dict[str, list[Any]], single: bool,
+                 condition: type[ConditionModel]) -> None:
         self._named = named
         self._sweep = sweep
         self._single = single
-        self._built: dict[str, Condition] | None = None
+        self.condition = condition
+        self._built: dict[str, Any] | None = None
 
     def __len__(self) -> int:
         return len(self._named) * math.prod(len(v) for v in self._sweep.values())
@@ -188,16 +190,17 @@ class ConditionPlan(MappingABC):
     def _where(self, name: str) -> str:
         return "" if self._single else f"condition {name!r}"
 
-    def items(self) -> Iterator[tuple[str, Condition]]:  # type: ignore[override]
-        """``(name, Condition)`` made and validated one at a time."""
+    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        """``(name, condition)`` made and validated one at a time."""
         if self._built is not None:
             yield from self._built.items()
             return
         for name, raw in self.raw_items():
             try:
-                yield name, parse_condition(raw)
+                yield name, self.condition.parse(raw)
             except ValidationError as error:
-                raise ConditionError(describe(error, Condition, where=self._where(name))) from None
+                raise ConditionError(describe(error, self.condition,
+                                              where=self._where(name))) from None
 
     def __iter__(self) -> Iterator[str]:
         if self._built is not None:
@@ -206,27 +209,27 @@ class ConditionPlan(MappingABC):
         for name, _ in self.raw_items():
             yield name
 
-    def values(self) -> Iterator[Condition]:  # type: ignore[override]
+    def values(self) -> Iterator[Any]:  # type: ignore[override]
         for _, condition in self.items():
             yield condition
 
-    def __getitem__(self, name: str) -> Condition:
+    def __getitem__(self, name: str) -> Any:
         return self.build()[name]
 
-    def build(self) -> dict[str, Condition]:
+    def build(self) -> dict[str, Any]:
         """Every condition in memory (kept); :class:`ConditionError` lists every problem."""
         if self._built is None:
             problems: list[str] = []
             failing: dict[str, list[str]] = {}  # message -> the conditions it applies to
-            built: dict[str, Condition] = {}
+            built: dict[str, Any] = {}
             for name, raw in self.raw_items():
                 if name in built:
                     problems.append(f"condition {name!r} appears twice; names must be unique")
                     continue
                 try:
-                    built[name] = parse_condition(raw)
+                    built[name] = self.condition.parse(raw)
                 except ValidationError as error:
-                    for message in describe(error, Condition):
+                    for message in describe(error, self.condition):
                         failing.setdefault(message, []).append(name)
             for message, names in failing.items():
                 problems += self._placed(message, names)
@@ -266,7 +269,8 @@ class ConditionPlan(MappingABC):
                     combo = {**firsts, path: value}
                     problems += self._problems(name, _set_path(first, path, value), combo,
                                                keep=tuple(path.split(".")))
-            coupled = {p: v for p, v in self._sweep.items() if p in COUPLED}
+            coupled = {p: v for p, v in self._sweep.items()
+                       if p in self.condition.coupled_fields}
             if math.prod(len(v) for v in coupled.values()) > FULL_CHECK:
                 coupled = {p: _extremes(v) for p, v in coupled.items()}
             if math.prod(len(v) for v in coupled.values()) > 1:
@@ -283,20 +287,21 @@ class ConditionPlan(MappingABC):
         """Messages for one condition; ``keep``: only errors at that field (``()``: only
         cross-field ones; None: all)."""
         try:
-            parse_condition(raw)
+            self.condition.parse(raw)
         except ValidationError as error:
             where = self._where(self._name(name, tuple(combo.values())))
             if keep is None:
-                return describe(error, Condition, where=where)
+                return describe(error, self.condition, where=where)
             wanted = [e for e in error.errors()
                       if (tuple(map(str, e["loc"][:len(keep)])) == keep if keep else not e["loc"])]
-            return describe(wanted, Condition, where=where)
+            return describe(wanted, self.condition, where=where)
         return []
 
 
 def _extremes(values: list[Any]) -> list[Any]:
     """The values of a coupled axis that decide its cross-field rules: the smallest and
-    largest numbers, and null (both rules are monotonic in ratio, msc.cells, nk.cells)."""
+    largest numbers, and null (the scenario's cross-field rules are monotonic in its
+    ``coupled_fields``)."""
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     picked = [min(numbers), max(numbers)] if numbers else []
     return list(dict.fromkeys(picked + [v for v in values if v is None])) or values[:1]
@@ -316,17 +321,18 @@ def _block(document: dict[str, Any], key: str, problems: list[str]) -> Any:
     return value
 
 
-def plan_conditions(source: str | Path | Mapping[str, Any],
-                    problems: list[str]) -> ConditionPlan:
+def plan_conditions(source: str | Path | Mapping[str, Any], problems: list[str],
+                    scenario: Scenario) -> ConditionPlan:
     """The plan of an experiment without building or checking its conditions; problems of
     its structure (blocks, sweep axes, names) go to ``problems``."""
+    schema = scenario.condition
     document = read_document(source)
     document.pop("parameter_sweep", None)  # parameter sets: see load_experiment
     sweep = _block(document, "sweep", problems) or {}
     named = _block(document, "conditions", problems)
     base = _block(document, "base", problems) or {}
-    for key in [k for k in document if k not in Condition.model_fields]:
-        allowed = (*EXPERIMENT_KEYS, *Condition.model_fields)
+    for key in [k for k in document if k not in schema.model_fields]:
+        allowed = (*EXPERIMENT_KEYS, *schema.model_fields)
         problems.append(f"unknown top-level key {show(key)} (value {show(document.pop(key))}); "
                         f"allowed: {', '.join(allowed)}{suggest(key, allowed)}")
     base = deep_merge(base, document)  # condition fields at the top level join the base
@@ -346,7 +352,8 @@ def plan_conditions(source: str | Path | Mapping[str, Any],
             entries.append((name, deep_merge(base, condition or {})))
     else:
         entries.append((None, base))
-    axes = {path: values for path, values in sweep.items() if _check_axis(path, values, problems)}
+    axes = {path: values for path, values in sweep.items()
+            if _check_axis(path, values, problems, schema)}
     for path in axes:
         for name, raw in entries:
             blocked = _blocking(raw, path)
@@ -359,15 +366,16 @@ def plan_conditions(source: str | Path | Mapping[str, Any],
                                 f"{show(value)}, not a mapping of fields")
     if len(axes) < len(sweep):
         axes = {}  # still validate the conditions themselves
-    return ConditionPlan(entries, axes, single=not named and not sweep)
+    return ConditionPlan(entries, axes, single=not named and not sweep, condition=schema)
 
 
-def load_plan(source: str | Path | Mapping[str, Any], *,
+def load_plan(source: str | Path | Mapping[str, Any], *, scenario: Scenario | str | None = None,
               max_conditions: int | None = MAX_CONDITIONS, sets: int = 1) -> ConditionPlan:
-    """The checked plan of an experiment (see the module docstring); ``sets`` parameter sets
-    multiply its size for the ``max_conditions`` limit (None: no limit)."""
+    """The checked plan of an experiment of ``scenario`` (None: the co-culture; see the
+    module docstring); ``sets`` parameter sets multiply its size for the ``max_conditions``
+    limit (None: no limit)."""
     problems: list[str] = []
-    plan = plan_conditions(source, problems)
+    plan = plan_conditions(source, problems, load_scenario(scenario))
     if max_conditions is not None and len(plan) * sets > max_conditions:
         size = (f"{len(plan):,} condition{'s' * (len(plan) != 1)}"
                 + (f" x {sets:,} parameter sets" if sets > 1 else ""))
@@ -382,8 +390,9 @@ def load_plan(source: str | Path | Mapping[str, Any], *,
 
 
 def load_conditions(source: str | Path | Mapping[str, Any], *,
-                    max_conditions: int | None = MAX_CONDITIONS) -> dict[str, Condition]:
-    """Named, validated (not yet resolved) conditions of an experiment, in file order, all
-    in memory (for large plans use :func:`mscnk.experiment.load_experiment` and its
-    ``iter_jobs``)."""
-    return load_plan(source, max_conditions=max_conditions).build()
+                    scenario: Scenario | str | None = None,
+                    max_conditions: int | None = MAX_CONDITIONS) -> dict[str, Any]:
+    """Named, validated (not yet resolved) conditions of an experiment of ``scenario``
+    (None: the co-culture), in file order, all in memory (for large plans use
+    :func:`mscnk.experiment.load_experiment` and its ``iter_jobs``)."""
+    return load_plan(source, scenario=scenario, max_conditions=max_conditions).build()

@@ -16,10 +16,9 @@ from typing import Any, Iterator, Mapping, Sequence, get_args
 
 from pydantic import BaseModel
 
-from mscnk.experiment._errors import ConditionError, name_of
 from mscnk.experiment._files import MAX_CONDITIONS, PlanTooLarge, load_plan, read_document
 from mscnk.experiment._parameters import DEFAULT_SET, count_parameter_sets, parameter_sets
-from mscnk.experiment._schema import Condition
+from mscnk.scenarios import ConditionError, Scenario, load_scenario, name_of
 
 
 @dataclass(frozen=True)
@@ -29,23 +28,24 @@ class Job:
     index: int
     condition_name: str
     parameter_set: str
-    condition: Condition
+    condition: Any  # resolved, of the experiment's scenario
     params: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Experiment:
-    """A loaded experiment: named conditions, named parameter sets, the sampling seed and
-    the experiment document (as JSON data, the way a run records it).
+    """A loaded experiment: named conditions, named parameter sets, the sampling seed, the
+    experiment document (as JSON data, the way a run records it) and its scenario.
 
     ``conditions`` is a :class:`~mscnk.experiment._files.ConditionPlan` (a read-only
     mapping made lazily); ``size`` and :meth:`iter_jobs` never hold all jobs in memory.
     """
 
-    conditions: Mapping[str, Condition]
+    conditions: Mapping[str, Any]
     parameter_sets: dict[str, dict[str, float]]
     seed: int | None
     document: dict[str, Any]
+    scenario: Scenario = field(default_factory=load_scenario)
 
     @property
     def size(self) -> int:
@@ -73,28 +73,32 @@ class Experiment:
 
 
 def load_experiment(source: str | Path | Mapping[str, Any], *,
+                    scenario: Scenario | str | None = None,
                     max_jobs: int | None = MAX_CONDITIONS) -> Experiment:
-    """Conditions (with ``sweep``/``base``) and parameter sets (``parameter_sweep``).
+    """Conditions (with ``sweep``/``base``) and parameter sets (``parameter_sweep``) of an
+    experiment of ``scenario`` (None: the co-culture).
 
     The plan is counted first: more than ``max_jobs`` jobs (conditions x parameter sets;
     None: no limit) is a :class:`ConditionError` with the count, before anything is built.
     """
+    chosen = load_scenario(scenario)
     document = read_document(source)
     block = document.get("parameter_sweep")
     problems: list[str] = []
     try:  # a PlanTooLarge goes straight up: nothing more is built
-        plan = load_plan(document, max_conditions=max_jobs, sets=count_parameter_sets(block))
+        plan = load_plan(document, scenario=chosen, max_conditions=max_jobs,
+                         sets=count_parameter_sets(block))
     except PlanTooLarge:
         raise
     except ConditionError as error:
         problems += error.problems
     try:
-        sets, seed = parameter_sets(block)
+        sets, seed = parameter_sets(block, scenario=chosen)
     except ConditionError as error:
         problems += error.problems
     if problems:  # the conditions' and the parameter sets' problems together
         raise ConditionError(problems)
-    return Experiment(plan, sets, seed, _jsonable(document))
+    return Experiment(plan, sets, seed, _jsonable(document), chosen)
 
 
 def _jsonable(value: Any) -> Any:
@@ -113,7 +117,8 @@ def plan_hash(experiment: Experiment | Sequence[Job],
     """Fingerprint of a plan: ``plan_hash(experiment, base_params)``.
 
     Made from the canonical experiment document, ``base_params``, every parameter set,
-    the condition defaults (every field), the job count and the mscnk version,
+    the scenario and its condition defaults (every field), the job count and the mscnk
+    version,
     so it needs no job in memory. Equal hashes mean the same jobs in the same order.
     (``plan_hash(jobs)`` with a list of jobs is the older per-job fingerprint; it is a
     different value, kept for callers that still hold a list.)
@@ -125,7 +130,8 @@ def plan_hash(experiment: Experiment | Sequence[Job],
     digest = hashlib.sha256()
     head = {"mscnk": __version__, "document": _jsonable(experiment.document),
             "base_parameters": _jsonable(dict(base_params or {})), "size": experiment.size,
-            "defaults": Condition().model_dump(mode="json")}
+            "scenario": experiment.scenario.location,
+            "defaults": experiment.scenario.condition().model_dump(mode="json")}
     digest.update(json.dumps(head, sort_keys=True, default=repr).encode())
     for name, values in experiment.parameter_sets.items():
         digest.update(json.dumps([name, sorted(values.items())]).encode())
@@ -152,7 +158,7 @@ def _python_type(annotation: Any) -> type:
     return str  # Literal vocabularies, tuples of names
 
 
-def field_types(model: type[BaseModel] = Condition, prefix: str = "") -> dict[str, type]:
+def field_types(model: type[BaseModel], prefix: str = "") -> dict[str, type]:
     """``{dotted.path: python type}`` of every condition field, in schema order."""
     out: dict[str, type] = {}
     for name, info in model.model_fields.items():

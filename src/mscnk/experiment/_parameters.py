@@ -24,16 +24,15 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from mscnk.experiment._errors import ConditionError, is_number, show, suggest
 from mscnk.experiment._yaml import read_data
-from mscnk.model._declare import Parameter
-from mscnk.model._build import build_model
+from mscnk.model import Parameter
+from mscnk.scenarios import (ConditionError, Scenario, is_number, load_scenario,
+                             scenario_parameters, show, suggest)
 
 DISTRIBUTIONS = ("uniform", "log_uniform")
 METHODS = ("random", "latin_hypercube", "sobol")
@@ -42,10 +41,9 @@ SAMPLE_KEYS = ("n", "seed", "method", "parameters")
 DEFAULT_SET = "default"
 
 
-@lru_cache(maxsize=1)
-def known_parameters() -> dict[str, Parameter]:
-    """The model's parameters by name (built once; do not modify)."""
-    return {p.name: p for p in build_model().parameters}
+def known_parameters(scenario: Scenario | None = None) -> Mapping[str, Parameter]:
+    """The scenario's model parameters by name (None: the default scenario)."""
+    return scenario_parameters(load_scenario(scenario))
 
 
 #: Most parameter sets one ``parameter_sweep`` block may make.
@@ -68,9 +66,11 @@ def count_parameter_sets(block: Any) -> int:
     return count
 
 
-def check_value(where: str, name: str, value: Any, problems: list[str]) -> float | None:
-    """``value`` as a float if ``name`` is a parameter and the value lies in its bounds."""
-    known = known_parameters()
+def check_value(where: str, name: str, value: Any, problems: list[str],
+                scenario: Scenario | None = None) -> float | None:
+    """``value`` as a float if ``name`` is a parameter of the scenario's model and the value
+    lies in its bounds."""
+    known = known_parameters(scenario)
     if name not in known:
         problems.append(f"{where}: unknown parameter {show(name)}{suggest(name, known)}")
         return None
@@ -85,7 +85,8 @@ def check_value(where: str, name: str, value: Any, problems: list[str]) -> float
     return float(value)
 
 
-def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
+def parameter_values(raw: Any, where: str = "--params", *,
+                     scenario: Scenario | None = None) -> dict[str, float]:
     """Validated ``{name: value}`` from a parameter mapping; :class:`ConditionError` if bad."""
     if not isinstance(raw, Mapping):
         raise ConditionError([f"{where}: must be a mapping of parameter names to values, "
@@ -97,7 +98,7 @@ def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
             problems.append(f"{where}: parameter names are words, got {show(name)}")
             continue
         value = entry.get("value") if isinstance(entry, Mapping) else entry
-        checked = check_value(where, name, value, problems)
+        checked = check_value(where, name, value, problems, scenario)
         if checked is not None:
             values[str(name)] = checked
     if problems:
@@ -105,15 +106,16 @@ def parameter_values(raw: Any, where: str = "--params") -> dict[str, float]:
     return values
 
 
-def load_parameters(path: str | Path) -> dict[str, float]:
+def load_parameters(path: str | Path, *, scenario: Scenario | None = None) -> dict[str, float]:
     """A parameter file as validated ``{name: value}``."""
     raw = read_data(path, "--params")
     if raw is None:
         raise ConditionError([f"--params {str(path)!r} is empty; write 'name: value' lines"])
-    return parameter_values(raw, where=f"--params {path}")
+    return parameter_values(raw, where=f"--params {path}", scenario=scenario)
 
 
-def _grid(raw: Any, problems: list[str]) -> list[tuple[str, dict[str, float]]]:
+def _grid(raw: Any, problems: list[str],
+          scenario: Scenario | None) -> list[tuple[str, dict[str, float]]]:
     where = "parameter_sweep.grid"
     if not isinstance(raw, Mapping) or not raw:
         problems.append(f"{where}: must be a non-empty mapping of parameter names to value "
@@ -125,7 +127,7 @@ def _grid(raw: Any, problems: list[str]) -> list[tuple[str, dict[str, float]]]:
             problems.append(f"{where}: {show(name)} must be a non-empty list of values, got {show(values)}")
             continue
         name = name if isinstance(name, str) else show(name)
-        checked = [check_value(where, name, v, problems) for v in values]
+        checked = [check_value(where, name, v, problems, scenario) for v in values]
         counts = Counter(v for v in checked if v is not None)
         repeated = sorted(v for v, times in counts.items() if times > 1)
         if repeated:
@@ -142,7 +144,8 @@ def _grid(raw: Any, problems: list[str]) -> list[tuple[str, dict[str, float]]]:
             for combo in itertools.product(*axes.values())]
 
 
-def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, float, float]]:
+def _ranges(raw: Any, where: str, problems: list[str],
+            scenario: Scenario | None) -> dict[str, tuple[str, float, float]]:
     """``{name: (distribution, low, high)}`` of a sample block's ``parameters``."""
     if isinstance(raw, list):
         raw = dict.fromkeys(raw, "log_uniform")
@@ -150,7 +153,7 @@ def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, f
         problems.append(f"{where}: must map parameter names to a distribution "
                         f"({', '.join(DISTRIBUTIONS)}) or {{distribution, low, high}}, got {show(raw)}")
         return {}
-    known = known_parameters()
+    known = known_parameters(scenario)
     ranges = {}
     for name, spec in raw.items():
         if name not in known:
@@ -171,8 +174,10 @@ def _ranges(raw: Any, where: str, problems: list[str]) -> dict[str, tuple[str, f
             problems.append(f"{where}: {name}: distribution {show(distribution)} is not allowed; "
                             f"allowed: {', '.join(DISTRIBUTIONS)}")
             continue
-        low = check_value(f"{where}: low", name, spec.get("low", parameter.lower), problems)
-        high = check_value(f"{where}: high", name, spec.get("high", parameter.upper), problems)
+        low = check_value(f"{where}: low", name, spec.get("low", parameter.lower), problems,
+                          scenario)
+        high = check_value(f"{where}: high", name, spec.get("high", parameter.upper), problems,
+                           scenario)
         if low is None or high is None:
             continue
         if not low < high:
@@ -196,7 +201,8 @@ def unit_samples(method: str, n: int, dimensions: int, seed: int) -> np.ndarray:
     return sampler.random(n)
 
 
-def _sample(raw: Any, problems: list[str]) -> tuple[list[tuple[str, dict[str, float]]], int]:
+def _sample(raw: Any, problems: list[str],
+            scenario: Scenario | None) -> tuple[list[tuple[str, dict[str, float]]], int]:
     where = "parameter_sweep.sample"
     if not isinstance(raw, Mapping):
         problems.append(f"{where}: must be a mapping with keys {', '.join(SAMPLE_KEYS)}, got {show(raw)}")
@@ -216,7 +222,7 @@ def _sample(raw: Any, problems: list[str]) -> tuple[list[tuple[str, dict[str, fl
     elif method == "sobol" and isinstance(n, int) and n > 0 and n & (n - 1):
         problems.append(f"{where}.n: sobol needs a power of 2 (its balance properties), got {n}; "
                         f"use {1 << (n - 1).bit_length()} or another method")
-    ranges = _ranges(raw.get("parameters"), f"{where}.parameters", problems)
+    ranges = _ranges(raw.get("parameters"), f"{where}.parameters", problems, scenario)
     if any(p.startswith(where) for p in problems):
         return [], 0
     unit = unit_samples(method, n, len(ranges), seed)
@@ -233,7 +239,8 @@ def _sample(raw: Any, problems: list[str]) -> tuple[list[tuple[str, dict[str, fl
     return sets, seed
 
 
-def parameter_sets(block: Any) -> tuple[dict[str, dict[str, float]], int | None]:
+def parameter_sets(block: Any, *, scenario: Scenario | None = None
+                   ) -> tuple[dict[str, dict[str, float]], int | None]:
     """Named parameter overrides of a ``parameter_sweep`` block, and the sampling seed.
 
     ``None`` (no block) gives one set, :data:`DEFAULT_SET`, with no overrides.
@@ -247,8 +254,9 @@ def parameter_sets(block: Any) -> tuple[dict[str, dict[str, float]], int | None]
     for key in [k for k in block if k not in ("grid", "sample")]:
         problems.append(f"parameter_sweep: unknown key {show(key)}; allowed: grid, sample"
                         f"{suggest(key, ('grid', 'sample'))}")
-    grid = _grid(block["grid"], problems) if "grid" in block else [("", {})]
-    samples, seed = _sample(block["sample"], problems) if "sample" in block else ([("", {})], None)
+    grid = _grid(block["grid"], problems, scenario) if "grid" in block else [("", {})]
+    samples, seed = (_sample(block["sample"], problems, scenario) if "sample" in block
+                     else ([("", {})], None))
     overlap = set(grid[0][1]) & set(samples[0][1]) if grid and samples else set()
     if overlap:
         problems.append(f"parameter_sweep: {sorted(overlap)} appear in both grid and sample")

@@ -1,124 +1,103 @@
-"""``simulate``: one condition, its matched controls, its readouts and its time course."""
+"""``Simulator``: conditions of a scenario, batched through one engine.
+
+One path: simulating one condition is simulating a batch of one. A scenario's protocol turns
+each condition into stages of phases (:mod:`mscnk.scenarios`); :func:`simulate_batch` drives
+every condition's stages in lockstep, so each stage of every well of every condition goes
+to the engine as one batch (a few parallel kernel calls with the batched engine), whatever
+their parameter sets. Identical phases are solved once; reference phases once per simulator.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from mscnk.engine import BatchEngine, Engine, Phase, PhaseSolution, SolverError, quick_engine
-from mscnk.experiment._batching import PhaseBatch, Solved
-from mscnk.experiment._protocol import (
-    IL2_REFERENCE,
-    LICENSED_REFERENCE_H,
-    LICENSED_REFERENCE_NG_ML,
-    Protocol,
-    Trajectory,
-)
-from mscnk.experiment._errors import ConditionError, show
+from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, quick_engine
+from mscnk.experiment._batching import PhaseBatch, phase_key
 from mscnk.experiment._parameters import check_value
-from mscnk.experiment._readouts import Wells, compute_readouts
-from mscnk.experiment._schema import Condition
-from mscnk.model._compile import CompiledModel, compiled_model
+from mscnk.model import CompiledModel
+from mscnk.scenarios import (ConditionError, Reference, Run, Scenario, Trajectory, load_scenario,
+                             show)
 
 
 @dataclass(frozen=True)
 class Result:
-    """Outcome of one condition: readouts (contract names), the time course, the controls.
+    """Outcome of one condition: readouts (the scenario's names), the time course, the
+    controls. The time-course tables are built on first access (a sweep that keeps only
+    readouts never pays for them). ``engine``: the engine that solved it (its ``repr``)."""
 
-    The time-course tables are built on first access (a sweep that keeps only readouts
-    never pays for them). ``engine``: the engine that solved it (its ``repr``).
-    """
-
-    condition: Condition
+    condition: Any
     readouts: dict[str, float]
     trajectory: Trajectory = field(repr=False)
     control_trajectories: dict[str, Trajectory] = field(default_factory=dict, repr=False)
-    model: CompiledModel | None = field(default=None, repr=False, compare=False)
+    scenario: Scenario | None = field(default=None, repr=False, compare=False)
     engine: str = field(default="", repr=False, compare=False)
 
     @cached_property
     def timecourse(self) -> pd.DataFrame:
         """States over time (columns: time_h, phase, every species); pre-phases at t < 0."""
-        return timecourse_frame(self._model, self.trajectory)
+        return timecourse_frame(self._scenario.compiled, self.trajectory)
 
     @cached_property
     def controls(self) -> dict[str, pd.DataFrame]:
         """Time courses of the matched control wells, by label."""
-        return {label: timecourse_frame(self._model, trajectory)
+        return {label: timecourse_frame(self._scenario.compiled, trajectory)
                 for label, trajectory in self.control_trajectories.items()}
 
     @property
-    def _model(self) -> CompiledModel:
-        return self.model if self.model is not None else compiled_model()
+    def _scenario(self) -> Scenario:
+        return self.scenario if self.scenario is not None else load_scenario()
 
     def to_series(self) -> pd.Series:
         return pd.Series(self.readouts, name="value")
 
+    def _headline(self) -> list[str]:
+        """Up to three readouts that say most about this condition (present ones only)."""
+        scenario = self._scenario
+        names = (list(scenario.headline(self.condition)) if scenario.headline
+                 else list(self.readouts)[:3])
+        return [n for n in names if n in self.readouts and np.isfinite(self.readouts[n])]
+
     def __repr__(self) -> str:
         """One line: the condition in brief, its main readouts, where the rest is."""
-        shown = ", ".join(f"{name}={self.readouts[name]:.3g}" for name in _main_readouts(self))
-        return (f"Result({_summary(self.condition)}; {shown}; {len(self.readouts)} readouts in "
-                ".readouts, time course in .timecourse)")
+        shown = ", ".join(f"{name}={self.readouts[name]:.3g}" for name in self._headline())
+        return (f"Result({self._scenario.summary(self.condition)}; {shown}; "
+                f"{len(self.readouts)} readouts in .readouts, time course in .timecourse)")
 
     def _repr_html_(self) -> str:
         """A notebook's view: the condition in brief and a table of every readout."""
         from html import escape
 
-        from mscnk._keys import READOUT_UNITS
-
+        scenario = self._scenario
+        units = scenario.readouts.units
         rows = "".join(
             f"<tr><td>{escape(name)}</td><td style='text-align:right'>{value:.4g}</td>"
-            f"<td>{escape(READOUT_UNITS.get(name, ''))}</td></tr>"
+            f"<td>{escape(units.get(name, ''))}</td></tr>"
             for name, value in self.readouts.items())
-        return (f"<div><b>mscnk Result</b>: {escape(_summary(self.condition))}<table>"
+        return (f"<div><b>mscnk Result</b>: {escape(scenario.summary(self.condition))}<table>"
                 "<thead><tr><th>readout</th><th>value</th><th>unit</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table><small>.readouts (dict), .to_series(), "
                 ".timecourse and .controls (pandas)</small></div>")
 
 
-def _summary(condition: Condition) -> str:
-    """'cytotoxicity 4 h, contact, 20,000 bone_marrow MSC + 200,000 NK (10:1)' and the
-    groups of fields that differ from the defaults."""
-    c = condition.resolved()
-    nk = c.nk.cells or 0.0
-    text = (f"{c.assay} {c.duration_h:g} h, {c.culture}, {c.msc.cells:,.0f} {c.msc.source} MSC "
-            f"+ {nk:,.0f} NK ({nk / c.msc.cells:.3g}:1)" if c.msc.cells else
-            f"{c.assay} {c.duration_h:g} h, {c.culture}, {nk:,.0f} NK, no MSC")
-    default = Condition()
-    changed = [name for name in ("blockade", "drugs", "mediators", "exosomes", "medium", "tumor")
-               if getattr(c, name) != getattr(default, name)]
-    return text + (f", with {'/'.join(changed)}" if changed else "")
-
-
-def _main_readouts(result: "Result") -> list[str]:
-    """Up to three readouts that say most about this kind of condition (present ones only)."""
-    if result.condition.assay == "cytotoxicity":
-        names = ["msc_lysis_pct", "cd107a_pct", "nk_cytotoxicity_k562_pct"]
-    else:
-        names = ["msc_lysis_pct", "nk_proliferation_inhibition_pct", "ifng_pg_ml"]
-    if result.condition.tumor.cells > 0:
-        names = ["tumor_kill_pct", *names[:2]]
-    return [n for n in names if n in result.readouts and np.isfinite(result.readouts[n])]
-
-
-def parameter_vector(model: CompiledModel, params: Mapping[str, float] | None) -> np.ndarray:
-    """Default parameters with ``params`` overriding by name.
+def parameter_vector(scenario: Scenario, params: Mapping[str, float] | None) -> np.ndarray:
+    """The scenario's default parameters with ``params`` overriding by name.
 
     Checked as ``--params`` is (one rule for the CLI and the API): every name must be a model
     parameter and every value a finite number within the parameter's declared bounds (outside
     them some targets turn negative, e.g. a knock-down efficiency above 1); all problems at
     once as :class:`ConditionError`.
     """
+    model = scenario.compiled
     vector = model.default_parameters().copy()
     problems: list[str] = []
     for name, value in (params or {}).items():
         checked = check_value("params", show(name) if not isinstance(name, str) else name,
-                              value, problems)
+                              value, problems, scenario)
         if checked is not None:
             vector[model.parameters.index(name)] = checked
     if problems:
@@ -140,263 +119,133 @@ def timecourse_frame(model: CompiledModel, trajectory: Trajectory) -> pd.DataFra
 
 
 class Simulator:
-    """Runs conditions with one parameter set; caches the reference wells it needs."""
+    """Runs conditions of one scenario with one parameter set and one engine.
 
-    def __init__(self, params: Mapping[str, float] | None = None, *,
-                 engine: Engine | None = None):
-        self.model = compiled_model()
-        self.params = parameter_vector(self.model, params)
-        self.protocol = Protocol(self.model, self.params, engine or BatchEngine())
-        self._references: dict[Any, np.ndarray] = {}
-        self.key = hashlib.sha256(self.params.tobytes()).hexdigest()[:16]
+    ``scenario``: a :class:`~mscnk.scenarios.Scenario`, a built-in name or a scenario folder
+    (None: the co-culture); ``params``: parameter values over the scenario's defaults;
+    ``engine``: the solver (default: the batched engine). Reference phases (wells every
+    condition compares against) are solved once and kept.
+    """
 
-    def _reference(self, key: Any, make) -> np.ndarray:
-        if key not in self._references:
-            self._references[key] = make()
-        return self._references[key]
+    def __init__(self, scenario: Scenario | str | None = None,
+                 params: Mapping[str, float] | None = None, *, engine: Engine | None = None):
+        if isinstance(scenario, Mapping):
+            raise TypeError("Simulator(scenario, params): the first argument is the scenario; "
+                            "pass parameter values as params=...")
+        self.scenario = load_scenario(scenario)
+        self.model = self.scenario.compiled
+        self.params = parameter_vector(self.scenario, params)
+        self.engine: Engine = engine if engine is not None else BatchEngine()
+        self.protocol = self.scenario.protocol(self.model, self.params)
+        self._kept: dict[tuple, PhaseSolution] = {}  # reference phases by content
 
-    def _reference_phase(self, key: Any) -> Phase:
-        """The unsolved pre-phase of a reference well: ``"il2"`` or ``("licensed", source)``."""
-        if key == "il2":
-            phase = self.protocol.preactivation_phase(IL2_REFERENCE.resolved())
-        else:
-            ref = Condition(msc={"source": key[1], "ifng_pretreatment_ng_ml":
-                                 LICENSED_REFERENCE_NG_ML, "pretreatment_h": LICENSED_REFERENCE_H})
-            phase = self.protocol.pretreatment_phase(ref.resolved())
-        assert phase is not None
-        return phase
+    def simulate(self, condition: Any, *, timecourse_samples: int | None = None) -> Result:
+        """One condition (a condition object or a mapping); raises ``SolverError`` if a phase
+        cannot be solved and :class:`ConditionError` if the condition is invalid."""
+        outcome = simulate_batch([(self, condition)], timecourse_samples=timecourse_samples)[0]
+        if isinstance(outcome, SolverError):
+            raise outcome
+        return outcome
 
-    def _solved_reference(self, key: Any) -> np.ndarray:
-        return self._reference(key, lambda: self.protocol.engine.solve(
-            self.model, self._reference_phase(key), self.params).final)
-
-    def _licensed(self, source: str) -> np.ndarray:
-        return self._solved_reference(("licensed", source))
-
-    def _untreated(self, source: str) -> np.ndarray:
-        def make() -> np.ndarray:
-            ref = Condition(msc={"source": source}).resolved()
-            return self.model.initial(self.params, self.protocol.main_inputs(ref))
-        return self._reference(("untreated", source), make)
-
-    def _il2(self) -> np.ndarray:
-        return self._solved_reference("il2")
-
-    def missing_references(self, condition: Condition) -> dict[Any, Phase]:
-        """Unsolved phases of the reference wells ``assemble`` needs for a resolved condition
-        and does not keep yet (so a batch can solve them; see ``keep_reference``)."""
-        keys = (("licensed", condition.msc.source), "il2")
-        return {key: self._reference_phase(key) for key in keys if key not in self._references}
-
-    def keep_reference(self, key: Any, solution: PhaseSolution) -> None:
-        """Keep a solved phase of ``missing_references`` (the first one kept stays)."""
-        self._references.setdefault(key, solution.final)
-
-    def wells(self, condition: Condition, *,
-              timecourse_samples: int = 49) -> dict[str, tuple[Condition, int]]:
-        """The wells one condition needs: label -> (well condition, time-course samples).
-
-        ``main`` is the condition itself; ``without_nk`` and ``without_msc`` are its matched
-        controls (only where the readouts need them).
-        """
-        has_msc, has_nk = condition.msc.cells > 0, (condition.nk.cells or 0) > 0
-        has_tumor = condition.tumor.cells > 0
-        wells = {"main": (condition, timecourse_samples)}
-        if has_nk and (has_msc or has_tumor):
-            wells["without_nk"] = (condition.with_cells(nk=0.0), 2)
-        if has_nk and has_msc:
-            wells["without_msc"] = (condition.with_cells(msc=0.0), 2)
-        return wells
-
-    def assemble(self, condition: Condition, trajectories: Mapping[str, Trajectory], *,
-                 k562_pct: float | None = None) -> Result:
-        """Readouts and time courses of a condition from its solved wells (see ``wells``).
-
-        ``k562_pct``: the K562 re-test if already solved (``simulate_pairs`` batches them);
-        None runs it here.
-        """
-        main = trajectories["main"]
-        controls = {label: t for label, t in trajectories.items() if label != "main"}
-        has_nk = (condition.nk.cells or 0) > 0
-        k562 = (k562_pct if k562_pct is not None
-                else self.protocol.k562_assay(condition, main.main.final) if has_nk
-                else float("nan"))
-        wells = Wells(
-            species={name: i for i, name in enumerate(self.model.species)},
-            main=main.main,
-            without_nk=controls["without_nk"].main.final if "without_nk" in controls else None,
-            without_msc=controls["without_msc"].main.final if "without_msc" in controls else None,
-            start=main.main.states[0],
-            k562_pct=k562,
-            untreated_msc=self._untreated(condition.msc.source),
-            licensed_msc=self._licensed(condition.msc.source),
-            il2_nk=self._il2(),
-        )
-        return Result(condition=condition, readouts=compute_readouts(wells), trajectory=main,
-                      control_trajectories=dict(controls), model=self.model,
-                      engine=repr(self.protocol.engine))
-
-    def simulate(self, condition: Condition | Mapping[str, Any], *,
-                 timecourse_samples: int = 49) -> Result:
-        if not isinstance(condition, Condition):
-            condition = Condition.model_validate(condition)
-        condition = condition.resolved()
-        trajectories = {label: self.protocol.run(well, samples=samples) for label, (well, samples)
-                        in self.wells(condition, timecourse_samples=timecourse_samples).items()}
-        return self.assemble(condition, trajectories)
-
-    def simulate_many(self, conditions: Sequence[Condition | Mapping[str, Any]], *,
-                      timecourse_samples: int = 49) -> list[Result | SolverError]:
-        """One :class:`Result` (or the ``SolverError`` that stopped it) per condition, in order.
-
-        Each stage (pre-phases, main phases, K562 re-tests) of every well goes to the engine
-        together (:func:`simulate_pairs`); results are identical to :meth:`simulate` one
-        condition at a time.
-        """
-        return simulate_pairs([(self, c) for c in conditions],
+    def simulate_many(self, conditions: Sequence[Any], *,
+                      timecourse_samples: int | None = None) -> list[Result | SolverError]:
+        """One :class:`Result` (or the ``SolverError`` that stopped it) per condition, in
+        order, every stage of every condition batched (:func:`simulate_batch`)."""
+        return simulate_batch([(self, c) for c in conditions],
                               timecourse_samples=timecourse_samples)
 
 
 @dataclass
-class _Pair:
-    """One condition on its way through :func:`simulate_pairs`: its wells, where their
-    phases sit in the batches, and what it has come to so far."""
+class _Condition:
+    """One condition on its way through :func:`simulate_batch`."""
 
     simulator: Simulator
-    condition: Condition
-    wells: dict[str, tuple[Condition, int]]
-    pre: dict[str, list[int]] = field(default_factory=dict)  # well -> pre-phase rows
-    main: dict[str, int] = field(default_factory=dict)  # well -> main-phase row
-    trajectories: dict[str, Trajectory] = field(default_factory=dict)
-    k562: int | None = None  # row of the K562 re-test, None if it needs none
+    condition: Any
+    run: Run
+    request: Sequence[Any] = ()
     outcome: Result | SolverError | None = None
 
 
-def simulate_pairs(pairs: Sequence[tuple[Simulator, Condition | Mapping[str, Any]]], *,
-                   timecourse_samples: int = 49) -> list[Result | SolverError]:
+def simulate_batch(pairs: Sequence[tuple[Simulator, Any]], *,
+                   timecourse_samples: int | None = None) -> list[Result | SolverError]:
     """Conditions, each with its own :class:`Simulator` (parameter set), batched together.
 
-    Three batches go to the engine (:func:`mscnk.engine.solve_phases`: a few parallel
-    kernel calls with the batched engine), each holding one stage of every well of every
-    condition, whatever their parameter sets: the pre-phases (with any reference wells not
-    kept yet), the main phases, the K562 re-tests. Identical phases are solved once. A
-    failing condition gets its ``SolverError`` in place of a result; results are identical
-    to :meth:`Simulator.simulate` one condition at a time.
+    Every simulator must share one scenario and one engine. Each round gathers the next
+    stage of every unfinished condition into one :class:`PhaseBatch` and solves it; a
+    condition whose phase fails gets the ``SolverError`` in place of its result. Results do
+    not depend on what else is in the batch (the engine solves each row on its own).
     """
     if not pairs:
         return []
-    engine, model = pairs[0][0].protocol.engine, pairs[0][0].model
-    todo: list[_Pair] = []
+    scenario, engine = pairs[0][0].scenario, pairs[0][0].engine
+    samples = timecourse_samples if timecourse_samples is not None else scenario.samples
+    todo: list[_Condition] = []
     for simulator, item in pairs:
-        if simulator.protocol.engine != engine or simulator.model is not model:
-            raise ValueError("simulate_pairs: every simulator must share one engine and model")
-        condition = (item if isinstance(item, Condition)
-                     else Condition.model_validate(item)).resolved()
-        todo.append(_Pair(simulator, condition, simulator.wells(
-            condition, timecourse_samples=timecourse_samples)))
-    pre = _pre_phases(todo, engine, model)
-    _main_phases(todo, pre, engine, model)
-    assays = _k562_phases(todo, engine, model)
-    for pair in todo:
-        if pair.outcome is None:
-            pair.outcome = _readouts(pair, assays)
-    return [pair.outcome for pair in todo]  # type: ignore[misc]
+        if simulator.scenario is not scenario or simulator.engine != engine:
+            raise ValueError("simulate_batch: every simulator must share one scenario and engine")
+        condition = scenario.condition_from(item)
+        todo.append(_Condition(simulator, condition,
+                               simulator.protocol.run(condition, samples=samples)))
+    for item in todo:
+        _advance(item, None, engine)
+    active = [item for item in todo if item.outcome is None]
+    while active:
+        _round(active, engine, scenario.compiled)
+        active = [item for item in active if item.outcome is None]
+    return [item.outcome for item in todo]  # type: ignore[misc]
 
 
-def _pre_phases(todo: list[_Pair], engine: Engine, model: CompiledModel) -> Solved:
-    """Solve the pre-phases of every well and the reference wells not kept yet; the first
-    are returned by row, the others kept by their simulator (a failing reference is left
-    for ``assemble`` to run again and report, as one condition at a time would)."""
+def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> None:
+    """Solve the requested stage of every active condition in one batch and send each its
+    solutions (a reference phase kept by its simulator is not solved again)."""
     batch = PhaseBatch()
-    references: dict[tuple[int, Any], tuple[Simulator, Any, int]] = {}
-    for pair in todo:
-        simulator = pair.simulator
-        pair.pre = {label: [batch.add(phase, simulator.params)
-                            for phase in simulator.protocol.pre_phases(well)]
-                    for label, (well, _) in pair.wells.items()}
-        for key, phase in simulator.missing_references(pair.condition).items():
-            references.setdefault((id(simulator), key),
-                                  (simulator, key, batch.add(phase, simulator.params)))
+    plans: list[list[tuple[Any, ...]]] = []
+    for item in active:
+        plan = []
+        params = item.simulator.params
+        for wanted in item.request:
+            if isinstance(wanted, Reference):
+                key = phase_key(wanted.phase, params)
+                kept = item.simulator._kept.get(key)
+                plan.append(("kept", kept) if kept is not None
+                            else ("keep", key, batch.add(wanted.phase, params)))
+            else:
+                plan.append(("row", batch.add(wanted, params)))
+        plans.append(plan)
     solved = batch.solve(engine, model)
-    for simulator, key, row in references.values():
-        if not isinstance(solved[row], SolverError):
-            simulator.keep_reference(key, solved[row])
-    return solved
+    for item, plan in zip(active, plans):
+        solutions = []
+        for step in plan:
+            solution = step[1] if step[0] == "kept" else solved[step[-1]]
+            if isinstance(solution, SolverError):
+                item.outcome = solution
+                item.run.close()
+                break
+            if step[0] == "keep":
+                item.simulator._kept.setdefault(step[1], solution)
+            solutions.append(solution)
+        else:
+            _advance(item, solutions, engine)
 
 
-def _main_phases(todo: list[_Pair], pre: Solved, engine: Engine,
-                 model: CompiledModel) -> None:
-    """Solve the main phase of every well whose pre-phases succeeded; fill trajectories."""
-    batch = PhaseBatch()
-    for pair in todo:
-        pair.outcome = _first_error(pre[row] for rows in pair.pre.values() for row in rows)
-        if pair.outcome is not None:
-            continue
-        protocol = pair.simulator.protocol
-        pair.main = {label: batch.add(protocol.main_phase_from(
-                         well, [pre[row] for row in pair.pre[label]], samples=samples),
-                         pair.simulator.params)
-                     for label, (well, samples) in pair.wells.items()}
-    solved = batch.solve(engine, model)
-    for pair in todo:
-        if pair.outcome is not None:
-            continue
-        pair.outcome = _first_error(solved[row] for row in pair.main.values())
-        pair.trajectories = {label: Trajectory((*[pre[row] for row in pair.pre[label]],
-                                                solved[pair.main[label]]))
-                             for label in pair.wells}
-
-
-def _k562_phases(todo: list[_Pair], engine: Engine, model: CompiledModel) -> Solved:
-    """Solve the K562 re-test of every condition with NK cells whose wells succeeded, with
-    K562 grown alone for each medium not kept yet (kept by the protocol; the first
-    condition of a medium gives it, as one condition at a time would)."""
-    batch = PhaseBatch()
-    alone: dict[tuple[int, float], tuple[Protocol, Condition, int]] = {}
-    for pair in todo:
-        condition, protocol = pair.condition, pair.simulator.protocol
-        if pair.outcome is not None or not (condition.nk.cells or 0) > 0:
-            continue
-        medium = (id(protocol), condition.medium.tryptophan_uM)
-        if protocol.k562_alone(condition) is None and medium not in alone:
-            alone[medium] = (protocol, condition, batch.add(
-                protocol.k562_alone_phase(condition), pair.simulator.params))
-        phase = protocol.k562_phase(condition, pair.trajectories["main"].main.final)
-        if phase is not None:
-            pair.k562 = batch.add(phase, pair.simulator.params)
-    solved = batch.solve(engine, model)
-    for protocol, condition, row in alone.values():
-        if not isinstance(solved[row], SolverError):
-            protocol.keep_k562_alone(condition, solved[row])
-    return solved
-
-
-def _readouts(pair: _Pair, assays: Solved) -> Result | SolverError:
-    """The result of a condition whose wells are solved, from its batched K562 re-test."""
-    condition, protocol = pair.condition, pair.simulator.protocol
-    k562: float | None = None
+def _advance(item: _Condition, solutions: list[PhaseSolution] | None, engine: Engine) -> None:
+    """Send a condition its solutions; keep its next request, or its result when done."""
     try:
-        if (condition.nk.cells or 0) > 0 and protocol.k562_alone(condition) is not None:
-            with_nk = assays[pair.k562] if pair.k562 is not None else None
-            if isinstance(with_nk, SolverError):
-                return with_nk
-            k562 = protocol.k562_lysis(protocol.k562_alone(condition), with_nk)
-        # k562 None: no NK cells, or K562 alone failed and ``assemble`` runs it all again
-        return pair.simulator.assemble(condition, pair.trajectories, k562_pct=k562)
-    except SolverError as error:  # the K562 re-test or a reference well
-        return error
+        item.request = next(item.run) if solutions is None else item.run.send(solutions)
+    except StopIteration as done:
+        outcome = done.value
+        item.outcome = Result(item.condition, outcome.readouts, outcome.trajectory,
+                              dict(outcome.controls), item.simulator.scenario, repr(engine))
 
 
-def _first_error(outcomes: Iterable[Any]) -> SolverError | None:
-    return next((o for o in outcomes if isinstance(o, SolverError)), None)
+#: Simulators of :func:`simulate` by scenario location (each keeps its reference wells).
+_SIMULATORS: dict[str, Simulator] = {}
 
 
-_default: Simulator | None = None
-
-
-def simulate(condition: Condition | Mapping[str, Any] | None = None, *,
-             params: Mapping[str, float] | None = None) -> Result:
-    """Simulate one condition (a :class:`Condition` or a contract mapping; ``None``: ``{}``).
+def simulate(condition: Any = None, *, params: Mapping[str, float] | None = None,
+             scenario: Scenario | str | None = None) -> Result:
+    """Simulate one condition (a condition object or a mapping; ``None``: ``{}``) of a
+    scenario (None: the co-culture).
 
     The batched engine answers, except on a machine whose batch kernel is not compiled yet:
     there the first call of a process picks the reference engine (SciPy LSODA, readouts
@@ -404,11 +253,12 @@ def simulate(condition: Condition | Mapping[str, Any] | None = None, *,
     process keeps the engine it picked, and ``Result.engine`` names it. (``Simulator()``
     always uses the batched engine.)
     """
-    global _default
-    if condition is not None and not isinstance(condition, Condition):
-        condition = Condition.model_validate(condition)  # bad input fails before a compile
-    if _default is None:
-        _default = Simulator(engine=quick_engine(compiled_model()))
+    chosen = load_scenario(scenario)
+    condition = chosen.condition_from(condition if condition is not None else {})
+    default = _SIMULATORS.get(chosen.location)
+    if default is None:
+        default = _SIMULATORS[chosen.location] = Simulator(
+            chosen, engine=quick_engine(chosen.compiled, chosen.model_source))
     if params:
-        return Simulator(params, engine=_default.protocol.engine).simulate(condition or {})
-    return _default.simulate(condition or {})
+        return Simulator(chosen, params, engine=default.engine).simulate(condition)
+    return default.simulate(condition)

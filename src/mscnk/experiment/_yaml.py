@@ -28,7 +28,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from mscnk.experiment._errors import ConditionError, show
+from mscnk.scenarios import ConditionError, show
 
 #: Largest file read (bytes).
 MAX_BYTES = 10 * 1024 * 1024

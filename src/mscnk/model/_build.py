@@ -1,41 +1,57 @@
-"""Assemble the model from its modules, in declaration order, with parameters.yaml values."""
+"""Assemble a model from its declaration modules, in order, with a parameter table."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-from typing import Mapping
+from types import ModuleType
+from typing import Callable, Collection, Mapping, Sequence, TypeVar
 
 import yaml
 
-from mscnk.catalog import mechanisms
-from mscnk.model import cells, inputs, killing, medium, msc, nk, tumor
 from mscnk.model._declare import Model, ModelBuilder
 
-#: Modules in declaration order: each may use the names the ones before it declared.
-MODULES = (inputs, cells, medium, nk, msc, killing, tumor)
+T = TypeVar("T")
 
 
-def parameter_table() -> dict[str, dict[str, object]]:
-    """The shipped parameters.yaml: name -> {value, unit, lower, upper, provenance, ...}."""
-    text = resources.files("mscnk.model").joinpath("parameters.yaml").read_text()
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+def read_parameter_table(text: str) -> dict[str, dict[str, object]]:
+    """A parameters.yaml text: name -> {value, unit, lower, upper, provenance, ...}."""
+    table = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    if not isinstance(table, dict):
+        raise ValueError("a parameter table is a mapping of parameter names to their records")
+    return table
 
 
-def declare_model(table: Mapping[str, Mapping[str, object]]) -> Model:
+def declare_model(modules: Sequence[ModuleType], table: Mapping[str, Mapping[str, object]],
+                  mechanisms: Collection[str] | None = None) -> Model:
+    """The model the ``modules`` declare (each module's ``declare(builder)``, in order: each
+    may use the names the ones before it declared), with ``table``'s parameter values.
+
+    ``mechanisms``: the names processes may cite (None: any).
+    """
     builder = ModelBuilder(table)
-    for module in MODULES:
+    for module in modules:
         module.declare(builder)
     model = builder.build()
-    known = mechanisms()
-    for process in model.processes:
-        unknown = [m for m in process.mechanisms if m not in known]
+    for process in model.processes if mechanisms is not None else ():
+        unknown = [m for m in process.mechanisms if m not in mechanisms]
         if unknown:
             raise ValueError(f"process {process.name!r} names unknown mechanisms {unknown}")
     return model
 
 
-@lru_cache(maxsize=1)
-def build_model() -> Model:
-    """The mscnk model (built once per process)."""
-    return declare_model(parameter_table())
+#: id of a model -> (the model, kept alive so the id stays its own, {function: value})
+_PER_MODEL: dict[int, tuple[object, dict[Callable, object]]] = {}
+
+
+def per_model(function: Callable[[Model], T]) -> Callable[[Model], T]:
+    """Cache ``function(model)`` by the model's identity (models are not hashable)."""
+
+    def cached(model: Model) -> T:
+        kept = _PER_MODEL.get(id(model))
+        if kept is None or kept[0] is not model:
+            kept = _PER_MODEL[id(model)] = (model, {})
+        if function not in kept[1]:
+            kept[1][function] = function(model)
+        return kept[1][function]  # type: ignore[return-value]
+
+    cached.__doc__, cached.__name__ = function.__doc__, function.__name__
+    return cached

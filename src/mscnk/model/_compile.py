@@ -13,13 +13,12 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
-from mscnk.model._build import build_model
+from mscnk.model._build import per_model
 from mscnk.model._cache import cache_folder, read_trusted, write_private
 from mscnk.model._declare import Model
 
@@ -106,20 +105,9 @@ def _stoichiometry(model: Model, species) -> np.ndarray:
 CODEGEN_VERSION = "1"
 
 
-#: id of a model -> (the model, kept alive, its hash): hashing takes ~0.1 s
-_HASHES: dict[int, tuple[Model, str]] = {}
-
-
+@per_model  # hashing takes ~0.1 s
 def model_hash(model: Model) -> str:
     """Fingerprint of the declaration's structure (names, rates, initial values, signals)."""
-    known = _HASHES.get(id(model))
-    if known is not None and known[0] is model:
-        return known[1]
-    _HASHES[id(model)] = (model, _model_hash(model))
-    return _HASHES[id(model)][1]
-
-
-def _model_hash(model: Model) -> str:
     parts = [CODEGEN_VERSION, sp.__version__, ",".join(s.name for s in model.species),
              ",".join(p.name for p in model.parameters), ",".join(u.name for u in model.inputs)]
     parts += [f"{p.name}:{sp.srepr(p.rate)}:{sorted(p.change.items())}" for p in model.processes]
@@ -153,8 +141,10 @@ def _cached_sources(data: bytes | None) -> dict[str, str] | None:
     return sources
 
 
+@per_model
 def compile_model(model: Model) -> CompiledModel:
-    """Numerical functions for ``model``; generated code is cached on disk by model hash."""
+    """Numerical functions for ``model`` (once per model and process); the generated code is
+    cached on disk by model hash."""
     species = tuple(s.name for s in model.species)
     parameters = tuple(p.name for p in model.parameters)
     inputs = tuple(u.name for u in model.inputs)
@@ -190,9 +180,3 @@ def compile_model(model: Model) -> CompiledModel:
 
     return CompiledModel(model, species, parameters, inputs, rhs, jacobian, process_rates,
                          initial, signals, _stoichiometry(model, species))
-
-
-@lru_cache(maxsize=1)
-def compiled_model() -> CompiledModel:
-    """The compiled mscnk model (compiled once per process)."""
-    return compile_model(build_model())

@@ -7,16 +7,14 @@ mechanisms move a species (directly, or through the species its processes read).
 from __future__ import annotations
 
 from collections import deque
-from functools import lru_cache
 
-from mscnk.model._build import build_model
+from mscnk.model._build import per_model
 from mscnk.model._declare import Model
 
 
-@lru_cache(maxsize=1)
-def _dependencies() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+@per_model
+def _dependencies(model: Model) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(process -> species its rate reads, species -> processes that change it)."""
-    model = build_model()
     species = set(model.species_names())
     reads, changed_by = {}, {name: set() for name in species}
     for process in model.processes:
@@ -43,25 +41,22 @@ def _expression_mechanisms(model: Model, expr) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=1)
-def _process_mechanisms() -> dict[str, frozenset[str]]:
+@per_model
+def _process_mechanisms(model: Model) -> dict[str, frozenset[str]]:
     """Process -> its own mechanisms plus those of the signals its rate reads."""
-    model = build_model()
     return {p.name: frozenset(p.mechanisms) | _expression_mechanisms(model, p.rate)
             for p in model.processes}
 
 
-def processes_of(mechanism: str, model: Model | None = None) -> list[str]:
+def processes_of(model: Model, mechanism: str) -> list[str]:
     """Processes that implement ``mechanism`` or read a signal that it owns."""
-    model = model or build_model()
-    owners = _process_mechanisms()
+    owners = _process_mechanisms(model)
     return [p.name for p in model.processes if mechanism in owners[p.name]]
 
 
-@lru_cache(maxsize=1)
-def parameter_owners() -> dict[str, tuple[str, ...]]:
+@per_model
+def parameter_owners(model: Model) -> dict[str, tuple[str, ...]]:
     """Parameter -> mechanisms of the processes and expressions that use it directly."""
-    model = build_model()
     owners: dict[str, list[str]] = {p.name: [] for p in model.parameters}
     items = [(e.expr, e.mechanisms) for e in model.expressions]
     items += [(p.rate, p.mechanisms) for p in model.processes]
@@ -73,16 +68,16 @@ def parameter_owners() -> dict[str, tuple[str, ...]]:
     return {name: tuple(found) for name, found in owners.items()}
 
 
-def parameters_of(mechanism: str) -> tuple[str, ...]:
+def parameters_of(model: Model, mechanism: str) -> tuple[str, ...]:
     """Parameters the mechanism owns (used directly by its processes or expressions)."""
-    return tuple(name for name, owners in parameter_owners().items() if mechanism in owners)
+    return tuple(name for name, owners in parameter_owners(model).items() if mechanism in owners)
 
 
-def mechanisms_moving(species: list[str], *, depth: int = 2) -> list[tuple[str, int]]:
+def mechanisms_moving(model: Model, species: list[str], *,
+                      depth: int = 2) -> list[tuple[str, int]]:
     """Mechanisms whose processes change ``species`` (distance 0) or feed them (1, 2, ...)."""
-    model = build_model()
     by_name = {p.name: p for p in model.processes}
-    reads, changed_by = _dependencies()
+    reads, changed_by = _dependencies(model)
     found: dict[str, int] = {}
     seen = set(species)
     queue = deque((name, 0) for name in species)

@@ -75,8 +75,9 @@ def _cite(ids: Sequence[str]) -> str:
     catalog = mechanisms()
     parts = []
     for mechanism in ids:
-        entry = catalog[mechanism]
-        parts.append(f"{mechanism} ({entry.name}): " + "; ".join(entry.citations))
+        entry = catalog.get(mechanism)  # a scenario may name mechanisms of its own
+        parts.append(f"{mechanism} ({entry.name}): " + "; ".join(entry.citations) if entry
+                     else mechanism)
     return " | ".join(parts)
 
 
@@ -165,16 +166,15 @@ def _state(model: "Model", initial_state: Mapping[str, float] | Sequence[float] 
 def _empty_well(model: "Model", parameters: Mapping[str, float],
                 inputs: Mapping[str, float]) -> np.ndarray:
     """The model's initial state (no cells, fresh medium, resting per-cell states)."""
-    from mscnk.model._build import build_model
-    from mscnk.model._compile import compile_model, compiled_model
+    from mscnk.model._compile import compile_model
 
-    compiled = compiled_model() if model is build_model() else compile_model(model)
+    compiled = compile_model(model)
     p = np.array([parameters[name] for name in compiled.parameters])
     u = np.array([inputs[name] for name in compiled.inputs])
     return compiled.initial(p, u)
 
 
-def to_sbml(model: "Model | None" = None, *,
+def to_sbml(model: "Model", *,
             initial_state: Mapping[str, float] | Sequence[float] | None = None,
             parameters: Mapping[str, float] | None = None,
             inputs: Mapping[str, float] | None = None,
@@ -189,10 +189,8 @@ def to_sbml(model: "Model | None" = None, *,
     """
     import libsbml
 
-    from mscnk.model._build import build_model
     from mscnk.model._links import parameter_owners
 
-    model = model or build_model()
     values = {p.name: float(p.value) for p in model.parameters}
     values.update(_values("parameters", parameters, [p.name for p in model.parameters]))
     levels = {u.name: float(u.default) for u in model.inputs}
@@ -210,7 +208,7 @@ def to_sbml(model: "Model | None" = None, *,
     well.setSize(1.0)
     well.setConstant(True)
     well.setSpatialDimensions(3)
-    owners = parameter_owners()
+    owners = parameter_owners(model)
     changed_by: dict[str, list[str]] = {s.name: [] for s in model.species}
     for process in model.processes:
         for name in process.change:
@@ -303,6 +301,6 @@ def sbml_to_antimony(sbml: str) -> str:
     return header + text
 
 
-def to_antimony(model: "Model | None" = None, **values) -> str:
+def to_antimony(model: "Model", **values) -> str:
     """Antimony text of the model: :func:`to_sbml` (same keywords) through the antimony library."""
     return sbml_to_antimony(to_sbml(model, **values))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mscnk._keys import READOUT_UNITS
+from mscnk.vocabulary import READOUT_UNITS
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -241,7 +241,7 @@ def time_course(timecourse_df: pd.DataFrame, species: str | Sequence[str], *,
 
 
 def _species_units() -> dict[str, str]:
-    """Units of the model species (the model is built lazily, once per process)."""
-    from mscnk.model._build import build_model
+    """Units of the co-culture model's species (the model is built lazily, once per process)."""
+    from mscnk.scenarios import load_scenario
 
-    return {s.name: s.unit for s in build_model().species}
+    return {s.name: s.unit for s in load_scenario("coculture").model.species}

@@ -17,6 +17,7 @@ from mscnk.report._html import esc, fmt, page, table_html
 from mscnk.report._panel import Panel, PanelData
 from mscnk.report._panels_lysis import BLOCKADE, LICENSING, RATIO
 from mscnk.report._panels_suppression import COURSE, CULTURE, INHIBITION_PANEL, SOURCES
+from mscnk.scenarios import load_scenario
 
 #: The standard panel, in report order.
 PANELS: tuple[Panel, ...] = (RATIO, INHIBITION_PANEL, LICENSING, BLOCKADE, CULTURE, SOURCES,
@@ -90,9 +91,11 @@ def _mechanism_line(ids: Sequence[str]) -> str:
 
 
 def _derived_line(species: Sequence[str]) -> str:
-    from mscnk.model._links import mechanisms_moving
+    from mscnk.model import mechanisms_moving
 
-    moving = [m for m, distance in mechanisms_moving(list(species), depth=0) if distance == 0]
+    model = load_scenario("coculture").model
+    moving = [m for m, distance in mechanisms_moving(model, list(species), depth=0)
+              if distance == 0]
     known = mechanisms()
     ids = ", ".join(f'<code title="{esc(known[m].name)}">{esc(m)}</code>' for m in moving)
     names = ", ".join(esc(NAMES.get(s, s)) for s in species)
@@ -118,9 +121,7 @@ def _section(panel: Panel, data: PanelData) -> str:
 
 
 def _model_section() -> str:
-    from mscnk.model._build import build_model
-
-    model = build_model()
+    model = load_scenario("coculture").model
     catalog = mechanisms()
     modelled = sum(m.status == "modelled" for m in catalog.values())
     counts = [("species (state variables)", len(model.species)),
@@ -153,11 +154,10 @@ def build_demo(out_dir: Path, *, progress: Callable[[str], None] | None = None) 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    from mscnk.model._compile import compiled_model
-
     # on a machine whose batch kernel is not compiled yet, the reference engine answers
     # (and the report says so) while the kernel compiles in the background
-    engine = quick_engine(compiled_model())
+    scenario = load_scenario("coculture")
+    engine = quick_engine(scenario.compiled, scenario.model_source)
     rows, courses = run_panels(PANELS, progress=progress, engine=engine)
     seconds = time.perf_counter() - started
     rows.to_csv(out_dir / "results.csv", index_label="condition")

@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple, Union
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from mscnk.experiment import READOUT_DECLARATIONS, Condition
+from mscnk.scenarios.coculture import READOUT_DECLARATIONS, Condition
 
 
 class FieldRow(NamedTuple):
@@ -163,7 +163,7 @@ HEADER = ["field", "type", "unit", "default", "allowed", "meaning"]
 _INTRO = """\
 # Condition fields
 
-Generated from the condition schema (`src/mscnk/experiment/_schema.py`) by
+Generated from the condition schema (`src/mscnk/scenarios/coculture/schema.py`) by
 `mscnk fields --format markdown > docs/conditions.md`; a test checks that this file
 matches the schema, so edit the schema, not this file. `mscnk fields` prints the same
 table (`--format csv` or `json` for programs).

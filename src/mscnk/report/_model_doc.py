@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from mscnk.catalog import mechanisms
-from mscnk.model._build import build_model
-from mscnk.model._links import parameter_owners, processes_of
+from mscnk.model import parameter_owners, processes_of
+from mscnk.scenarios import Scenario, load_scenario
 
 
 def _cell(text: object) -> str:
@@ -26,11 +26,11 @@ def _change(change: dict[str, float]) -> str:
     return ", ".join(parts)
 
 
-def model_markdown() -> str:
-    """The whole model description as Markdown."""
-    model = build_model()
+def model_markdown(scenario: Scenario | str | None = None) -> str:
+    """The whole model description of a scenario (None: the co-culture) as Markdown."""
+    model = load_scenario(scenario).model
     catalog = mechanisms()
-    owners = parameter_owners()
+    owners = parameter_owners(model)
     out = [
         "# The mscnk model",
         "",
@@ -73,7 +73,7 @@ def model_markdown() -> str:
                   [[u.name, u.unit, f"{u.default:g}", u.description] for u in model.inputs])
     out += ["## Mechanisms", ""]
     for m in catalog.values():
-        processes = processes_of(m.id, model)
+        processes = processes_of(model, m.id)
         out += [f"### {m.id}: {m.name}", "",
                 f"{m.effect['sign']} {m.effect['target']}; mode: {m.mode}; status: {m.status}.",
                 "", m.summary, ""]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
-from mscnk.experiment._protocol import LICENSED_REFERENCE_H, LICENSED_REFERENCE_NG_ML
+from mscnk.scenarios.coculture.protocol import LICENSED_REFERENCE_H, LICENSED_REFERENCE_NG_ML
 from mscnk.plots import NAMES, bars, dose_response
 from mscnk.report._html import Table, fmt, num
 from mscnk.report._panel import Panel, PanelData, change, extreme, grouped_table, pct, value

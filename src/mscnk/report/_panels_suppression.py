@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mscnk._keys import MSC_SOURCES
+from mscnk.vocabulary import MSC_SOURCES
 from mscnk.plots import NAMES, bars, dose_response, time_course, unit_of
 from mscnk.report._html import Table, fmt, num
 from mscnk.report._panel import Panel, PanelData, change, compare, extreme, pct, value

@@ -14,9 +14,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from mscnk.analysis._expectations import ExpectationResult
-from mscnk.analysis._findings import FindingResult
-from mscnk.analysis._margins import FAILED, margin
+from mscnk.analysis import FAILED, ExpectationResult, FindingResult, margin
 from mscnk.plots import unit_of
 from mscnk.report._html import Table, esc, fmt, page, table_html
 from mscnk.report._validation_figures import colour, finding_figure, verdict

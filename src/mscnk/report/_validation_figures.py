@@ -11,8 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from mscnk.analysis._expectations import ExpectationResult
-from mscnk.analysis._findings import FindingResult
+from mscnk.analysis import ExpectationResult, FindingResult
 from mscnk.plots import label
 from mscnk.report._html import fmt
 

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from mscnk.engine import cores
+from mscnk.engine import BatchEngine, cores
 from mscnk.runs._work import ChunkTask, run_chunk
 
 
@@ -155,9 +155,13 @@ class Dask:
     def run(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple[int, pa.Table]]:
         from distributed import as_completed
 
-        if not self.address:
-            _warm_kernel()  # compile (or load) once here, so local workers only load it
         tasks = iter(tasks)
+        first = next(tasks, None)
+        if first is None:
+            return
+        if not self.address:  # compile (or load) once here, so local workers only load it
+            BatchEngine().kernel(first.scenario.compiled)
+        tasks = itertools.chain([first], tasks)
         with self.client() as client:
             def submit(task: ChunkTask):
                 # one engine thread per task: workers run as many tasks as they have threads
@@ -180,13 +184,6 @@ class Dask:
                     yield result
             finally:
                 client.cancel([f for f in live if not f.done()])
-
-
-def _warm_kernel() -> None:
-    from mscnk.engine import BatchEngine
-    from mscnk.model._compile import compiled_model
-
-    BatchEngine().kernel(compiled_model())
 
 
 def executor_for(workers: int | None, scheduler: str | None, jobs: int) -> Executor:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from mscnk.experiment import Experiment, Job, load_experiment, plan_hash
-from mscnk.experiment._simulate import Result, Simulator
+from mscnk.experiment import Result, Simulator
 from mscnk.store import RunStore, StoreError
 
 
@@ -25,7 +25,8 @@ def stored_jobs(path: str | Path) -> list[Job]:
 def _stored_plan(path: str | Path) -> tuple[Experiment, dict[str, float]]:
     """The run's experiment and base parameters, checked against its plan hash."""
     metadata = RunStore.open(path).metadata()
-    experiment = load_experiment(metadata["experiment"], max_jobs=None)
+    experiment = load_experiment(metadata["experiment"], max_jobs=None,
+                                 scenario=metadata.get("scenario"))
     base = metadata.get("base_parameters") or {}
     here = plan_hash(experiment, base)
     if here != metadata.get("plan_hash"):
@@ -52,6 +53,6 @@ def replay(path: str | Path, indices: Sequence[int]) -> list[tuple[Job, Result]]
         job = jobs[int(index)]
         key = tuple(sorted(job.params.items()))
         if key not in simulators:
-            simulators[key] = Simulator(job.params)
+            simulators[key] = Simulator(experiment.scenario, job.params)
         out.append((job, simulators[key].simulate(job.condition)))
     return out

@@ -29,7 +29,8 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 
 from mscnk.engine import BatchEngine, cores
-from mscnk.experiment._jobs import Experiment, Job, load_experiment, plan_hash
+from mscnk.experiment import Experiment, Job, load_experiment, plan_hash
+from mscnk.scenarios import Scenario
 from mscnk.runs._execute import Executor, executor_for
 from mscnk.runs._table import changed_parameters, run_schema
 from mscnk.runs._work import ChunkTask, local_model_hash
@@ -81,11 +82,10 @@ class RunInterrupted(Exception):
         self.path, self.done, self.total = path, done, total
 
 
-def _parameter_hash(params: Mapping[str, float]) -> str:
-    from mscnk.experiment._simulate import parameter_vector
-    from mscnk.model._compile import compiled_model
+def _parameter_hash(scenario: Scenario, params: Mapping[str, float]) -> str:
+    from mscnk.experiment import parameter_vector
 
-    return hashlib.sha256(parameter_vector(compiled_model(), params).tobytes()).hexdigest()[:16]
+    return hashlib.sha256(parameter_vector(scenario, params).tobytes()).hexdigest()[:16]
 
 
 #: Packages whose versions ``run.json`` records (None: not installed).
@@ -119,8 +119,9 @@ def _metadata(experiment: Experiment, params: Mapping[str, float], chunk_size: i
     return {
         "mscnk_version": mscnk.__version__,
         **software(),
-        "model_hash": local_model_hash(),
-        "parameter_set_hash": _parameter_hash(params),
+        "scenario": experiment.scenario.location,
+        "model_hash": local_model_hash(experiment.scenario),
+        "parameter_set_hash": _parameter_hash(experiment.scenario, params),
         "plan_hash": plan_hash(experiment, params),
         "seed": experiment.seed,
         "command": command,
@@ -145,8 +146,12 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
               resume: bool = False, overwrite: bool = False, chunk_size: int | None = None,
               command: str | None = None, engine: BatchEngine | None = None,
               progress: Callable[[int, int], None] | None = None,
-              on_chunk: Callable[[int], None] | None = None) -> RunSummary:
+              on_chunk: Callable[[int], None] | None = None,
+              scenario: Scenario | str | None = None) -> RunSummary:
     """Run every job of an experiment into the store at ``out``; see the module docstring.
+
+    ``scenario``: whose experiment it is (None: the co-culture; an :class:`Experiment`
+    carries its own).
 
     ``executor``: where chunks run, any :class:`~mscnk.runs.Executor`
     (:class:`~mscnk.runs.InProcess`, :class:`~mscnk.runs.Dask`, or one's own); None:
@@ -158,7 +163,8 @@ def run_sweep(source: str | Path | Mapping[str, Any] | Experiment, out: str | Pa
     chunk (its ``threads`` is set per executor).
     """
     started = time.perf_counter()
-    experiment = source if isinstance(source, Experiment) else load_experiment(source)
+    experiment = (source if isinstance(source, Experiment)
+                  else load_experiment(source, scenario=scenario))
     params = dict(params or {})
     out = Path(out)
     parallelism = cores() if executor is None else executor.parallelism
@@ -205,7 +211,7 @@ def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float
 
     done, redone = verify_finished(store)
     pending = [i for i in range(count) if i not in done]
-    schema = run_schema(metadata["changed_parameters"])
+    schema = run_schema(experiment.scenario, metadata["changed_parameters"])
     if executor is None:
         executor = executor_for(None, None, sum(length(i) for i in pending))
     session = {"started": now(), "command": command, "executor": executor.describe(),
@@ -221,7 +227,8 @@ def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float
     plan = metadata["plan_hash"]
     tasks = _chunk_tasks(experiment, params, size, pending,
                          lambda i, chunk: ChunkTask(i, chunk, schema, engine,
-                                                    metadata["model_hash"]))
+                                                    metadata["model_hash"],
+                                                    experiment.scenario))
     try:
         for index, table in executor.run(tasks):
             if index in done:  # never written twice

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mscnk._keys import READOUT_NAMES, READOUT_UNITS
-from mscnk.experiment._jobs import field_types
+from mscnk.experiment import field_types
+from mscnk.scenarios import Scenario, load_scenario
 from mscnk.runs._table import PARAMETER_PREFIX
 from mscnk.store import RunStore
 
@@ -37,9 +37,12 @@ class RunDescription:
         return self.rows == self.metadata.get("jobs")
 
 
-def varied_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    """Condition fields, parameters and parameter sets that take more than one value."""
-    inputs = ["named_condition", *field_types(), "parameter_set",
+def varied_columns(frame: pd.DataFrame,
+                   scenario: Scenario | str | None = None) -> dict[str, list[Any]]:
+    """Condition fields (of ``scenario``; None: the co-culture), parameters and parameter
+    sets that take more than one value."""
+    inputs = ["named_condition", *field_types(load_scenario(scenario).condition),
+              "parameter_set",
               *[c for c in frame.columns if c.startswith(PARAMETER_PREFIX)]]
     varied = {}
     for column in inputs:
@@ -50,18 +53,19 @@ def varied_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
     return varied
 
 
-def readout_ranges(frame: pd.DataFrame) -> pd.DataFrame:
+def readout_ranges(frame: pd.DataFrame, scenario: Scenario | str | None = None) -> pd.DataFrame:
     """Min, median and max of every readout over the ok rows (readouts never defined dropped)."""
     ok = frame[frame["status"] == "ok"] if "status" in frame.columns else frame
     rows = []
-    for name in READOUT_NAMES:
+    units = load_scenario(scenario).readouts.units
+    for name in units:
         if name not in ok.columns:
             continue
         values = ok[name].to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         if not len(finite):
             continue
-        rows.append({"readout": name, "unit": READOUT_UNITS[name], "min": finite.min(),
+        rows.append({"readout": name, "unit": units[name], "min": finite.min(),
                      "median": float(np.median(finite)), "max": finite.max(),
                      "missing": int(len(values) - len(finite))})
     return pd.DataFrame(rows).set_index("readout") if rows else pd.DataFrame()
@@ -74,9 +78,12 @@ def describe(path: str | Path) -> RunDescription:
     status = frame["status"] if "status" in frame.columns else pd.Series(dtype=str)
     failed = frame[status != "ok"] if len(frame) else frame
     errors = (failed["error"].value_counts().head(5).to_dict() if len(failed) else {})
-    return RunDescription(store.path, store.metadata(), len(store.finished()), len(frame),
-                          int((status == "ok").sum()), len(failed), varied_columns(frame),
-                          readout_ranges(frame), {str(k): int(v) for k, v in errors.items()})
+    metadata = store.metadata()
+    scenario = load_scenario(metadata.get("scenario"))
+    return RunDescription(store.path, metadata, len(store.finished()), len(frame),
+                          int((status == "ok").sum()), len(failed),
+                          varied_columns(frame, scenario), readout_ranges(frame, scenario),
+                          {str(k): int(v) for k, v in errors.items()})
 
 
 def shorten(values: list[Any]) -> str:

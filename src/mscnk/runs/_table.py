@@ -3,8 +3,9 @@
 ``condition`` is the full name (``il2[ratio=3]``), ``named_condition`` the name the
 experiment gave it (``il2``), handy as a hue or facet.
 
-The schema is fixed when a run is planned (from the condition schema and the parameters the
-run changes), so every chunk file has the same columns and types whatever it holds.
+The schema is fixed when a run is planned (from the scenario's condition schema and readouts
+and the parameters the run changes), so every chunk file has the same columns and types
+whatever it holds.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pyarrow as pa
 
-from mscnk._keys import READOUT_NAMES
 from mscnk.engine import SolverError
-from mscnk.experiment._run import result_row
-from mscnk.experiment._jobs import Job, field_types
-from mscnk.experiment._simulate import Result
+from mscnk.experiment import Job, Result, field_types, result_row
+from mscnk.scenarios import Scenario
 
 KEY_COLUMNS = ("job", "condition", "named_condition", "parameter_set", "status", "error")
 PARAMETER_PREFIX = "param."
@@ -39,19 +38,21 @@ def changed_parameters(parameter_sets: Iterable[Mapping[str, float]],
     return sorted({*(base or {}), *(name for overrides in parameter_sets for name in overrides)})
 
 
-def run_schema(parameters: Sequence[str]) -> pa.Schema:
+def run_schema(scenario: Scenario, parameters: Sequence[str]) -> pa.Schema:
     """Columns of every chunk: keys, condition fields, readouts, ``param.<name>`` values."""
     fields = [pa.field("job", pa.int64()), pa.field("condition", pa.string()),
               pa.field("named_condition", pa.string()), pa.field("parameter_set", pa.string()),
               pa.field("status", pa.string()), pa.field("error", pa.string())]
-    fields += [pa.field(path, _ARROW[kind]) for path, kind in field_types().items()]
-    fields += [pa.field(name, pa.float64()) for name in READOUT_NAMES]
+    fields += [pa.field(path, _ARROW[kind])
+               for path, kind in field_types(scenario.condition).items()]
+    fields += [pa.field(name, pa.float64()) for name in scenario.readout_names]
     fields += [pa.field(PARAMETER_PREFIX + name, pa.float64()) for name in parameters]
     return pa.schema(fields)
 
 
 def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
-                schema: pa.Schema, defaults: dict[str, float]) -> pa.Table:
+                schema: pa.Schema, defaults: dict[str, float],
+                readout_names: Sequence[str]) -> pa.Table:
     """One row per job (status ``ok`` or ``failed`` with the solver's message)."""
     parameters = [n[len(PARAMETER_PREFIX):] for n in schema.names if n.startswith(PARAMETER_PREFIX)]
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
@@ -59,7 +60,7 @@ def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
         row: dict[str, Any] = {
             "job": job.index, "named_condition": named_condition(job.condition_name),
             "parameter_set": job.parameter_set,
-            **result_row(job.condition_name, job.condition, outcome),
+            **result_row(job.condition_name, job.condition, outcome, readout_names),
             **{PARAMETER_PREFIX + n: job.params.get(n, defaults[n]) for n in parameters}}
         for name in schema.names:
             columns[name].append(row[name])

@@ -1,24 +1,30 @@
-"""From a resolved condition to the phases the engine integrates.
+"""From a resolved co-culture condition to the phases the engine integrates.
 
 Phases (contract section 1): MSC pre-treatment, NK pre-activation, then the main phase in
 fresh medium. Pre-phases hold cell numbers fixed (``cell_dynamics`` = 0) and change only
-per-cell state; the main phase starts from the pre-phase states. The K562 re-test and the
-reference wells for relative readouts use the same machinery.
+per-cell state; the main phase starts from the pre-phase states. A condition needs its main
+well and, where readouts compare against them, matched controls without NK or without MSC;
+then the K562 re-test of its NK cells and reference wells for relative readouts.
+:meth:`CocultureProtocol.run` yields these in three stages (pre-phases with the reference
+wells, main phases, the K562 re-test), as :mod:`mscnk.scenarios` describes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
 from mscnk.catalog import msc_sources, tumor_lines
-from mscnk.engine import Engine, Phase, PhaseSolution, sample_times
-from mscnk.experiment._schema import Condition
-from mscnk.model._compile import CompiledModel
-from mscnk.model.inputs import MSC_TRAITS, TUMOR_TRAITS
+from mscnk.engine import Phase, PhaseSolution, sample_times
+from mscnk.model import CompiledModel
+from mscnk.scenarios import Outcome, Reference, Run, Trajectory
+from mscnk.scenarios.coculture.inputs import MSC_TRAITS, TUMOR_TRAITS
+from mscnk.scenarios.coculture.readouts import READOUT_DECLARATIONS
+from mscnk.scenarios.coculture.schema import Condition
+from mscnk.scenarios.coculture.wells import Wells
 
 #: Initial states kept per protocol (by input vector) before the store is emptied.
 KEPT_INITIAL_STATES = 4096
@@ -31,28 +37,18 @@ LICENSED_REFERENCE_NG_ML = 100.0
 LICENSED_REFERENCE_H = 48.0
 
 
-@dataclass(frozen=True)
-class Trajectory:
-    """All phases of one well, in order; the last is the main phase."""
+class CocultureProtocol:
+    """Maps co-culture conditions onto model inputs, states and phases (one parameter set)."""
 
-    phases: tuple[PhaseSolution, ...]
-
-    @property
-    def main(self) -> PhaseSolution:
-        return self.phases[-1]
-
-
-class Protocol:
-    """Maps conditions onto model inputs and states and runs their phases."""
-
-    def __init__(self, model: CompiledModel, params: np.ndarray, engine: Engine):
-        self.model, self.params, self.engine = model, params, engine
+    def __init__(self, model: CompiledModel, params: np.ndarray):
+        self.model, self.params = model, params
         self._species = {name: i for i, name in enumerate(model.species)}
         self._inputs = {name: i for i, name in enumerate(model.inputs)}
         self._compartment = np.array([s.compartment for s in model.model.species])
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
-        self._k562_alone: dict[float, float] = {}  # K562 grown alone 4 h, by medium
+        self._untreated: dict[str, np.ndarray] = {}  # see untreated
+        self._reference_phases: dict[str, tuple[Reference, Reference]] = {}  # see _references
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
         self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
 
@@ -118,12 +114,8 @@ class Protocol:
         bright = self.params[self.model.parameters.index("cd56bright_fraction_resting")]
         return {"nk_bright": bright * count, "nk_dim": (1 - bright) * count}
 
-    def _run(self, phase: Phase) -> PhaseSolution:
-        return self.engine.solve(self.model, phase, self.params)
-
     # -- pre-phases ------------------------------------------------------------------
-    # Builders return unsolved phases so that many wells can go to the engine together
-    # (``simulate_pairs``); the solving methods below are thin wrappers for one well.
+    # Builders return unsolved phases, so that many wells go to the engine together.
     def pretreatment_phase(self, condition: Condition) -> Phase | None:
         """The MSC pre-treatment of a resolved condition, unsolved; None if it has none."""
         msc = condition.msc
@@ -150,14 +142,6 @@ class Protocol:
         phases = (self.pretreatment_phase(condition), self.preactivation_phase(condition))
         return [phase for phase in phases if phase is not None]
 
-    def pretreatment(self, condition: Condition) -> PhaseSolution | None:
-        phase = self.pretreatment_phase(condition)
-        return self._run(phase) if phase is not None else None
-
-    def preactivation(self, condition: Condition) -> PhaseSolution | None:
-        phase = self.preactivation_phase(condition)
-        return self._run(phase) if phase is not None else None
-
     # -- main phase ------------------------------------------------------------------
     def main_inputs(self, condition: Condition) -> np.ndarray:
         u = self._blank_inputs(condition)
@@ -166,18 +150,6 @@ class Protocol:
         self._set(u, **condition.drugs.model_dump())
         self._set(u, **{f"ab_{b.removeprefix('anti_')}": 1.0 for b in condition.blockade})
         return u
-
-    def run(self, condition: Condition, *, samples: int = 49) -> Trajectory:
-        """Simulate every phase of a resolved condition."""
-        pre, main = self.main_phase(condition, samples=samples)
-        return Trajectory((*pre, self.engine.solve(self.model, main, self.params)))
-
-    def main_phase(self, condition: Condition, *,
-                   samples: int = 49) -> tuple[list[PhaseSolution], Phase]:
-        """Run the pre-phases of a condition and return them with its main phase, unsolved."""
-        condition = condition.resolved()
-        pre = [self._run(phase) for phase in self.pre_phases(condition)]
-        return pre, self.main_phase_from(condition, pre, samples=samples)
 
     def main_phase_from(self, condition: Condition, pre: Sequence[PhaseSolution], *,
                         samples: int = 49) -> Phase:
@@ -218,18 +190,6 @@ class Protocol:
         x, u = self._k562_well(condition)
         return Phase("k562_alone", K562_ASSAY_H, x, u, times=np.array([0, K562_ASSAY_H]))
 
-    def k562_alone(self, condition: Condition) -> float | None:
-        """K562 left after growing alone in the condition's medium; None until solved.
-
-        Kept per medium (the first solve of a medium is the one kept, see ``keep_k562_alone``).
-        """
-        return self._k562_alone.get(condition.medium.tryptophan_uM)
-
-    def keep_k562_alone(self, condition: Condition, solution: PhaseSolution) -> float:
-        """Keep a solved ``k562_alone_phase`` for the condition's medium; the kept value."""
-        return self._k562_alone.setdefault(condition.medium.tryptophan_uM,
-                                           solution.final[self._species["tumor"]])
-
     def k562_phase(self, condition: Condition, nk_state: np.ndarray) -> Phase | None:
         """The re-test of 10^5 NK cells carrying ``nk_state``, unsolved; None without NK."""
         total = nk_state[self._species["nk_bright"]] + nk_state[self._species["nk_dim"]]
@@ -249,15 +209,77 @@ class Protocol:
         t_nk = with_nk.final[self._species["tumor"]]
         return 100.0 * (t_alone - t_nk) / t_alone
 
-    def k562_assay(self, condition: Condition, nk_state: np.ndarray) -> float:
-        """% specific lysis of 10^4 K562 by 10^5 NK cells carrying ``nk_state``, 4 h."""
-        condition = condition.resolved()
-        t_alone = self.k562_alone(condition)
-        if t_alone is None:
-            t_alone = self.keep_k562_alone(condition,
-                                           self._run(self.k562_alone_phase(condition)))
-        phase = self.k562_phase(condition, nk_state)
-        return self.k562_lysis(t_alone, self._run(phase) if phase is not None else None)
+    # -- a condition's wells, in stages ------------------------------------------------
+    def wells(self, condition: Condition, samples: int) -> dict[str, tuple[Condition, int]]:
+        """The wells one resolved condition needs: label -> (well condition, time-course
+        samples). ``main`` is the condition itself; ``without_nk`` and ``without_msc`` are its
+        matched controls (only where the readouts need them)."""
+        has_msc, has_nk = condition.msc.cells > 0, (condition.nk.cells or 0) > 0
+        has_tumor = condition.tumor.cells > 0
+        wells = {"main": (condition, samples)}
+        if has_nk and (has_msc or has_tumor):
+            wells["without_nk"] = (condition.with_cells(nk=0.0), 2)
+        if has_nk and has_msc:
+            wells["without_msc"] = (condition.with_cells(msc=0.0), 2)
+        return wells
+
+    def _references(self, source: str) -> tuple[Reference, Reference]:
+        """Reference wells of relative readouts: MSCs of ``source`` licensed with IFN-gamma,
+        and NK cells activated with IL-2 (each solved once per simulator)."""
+        if source not in self._reference_phases:
+            licensed = Condition(msc={"source": source, "ifng_pretreatment_ng_ml":
+                                      LICENSED_REFERENCE_NG_ML,
+                                      "pretreatment_h": LICENSED_REFERENCE_H}).resolved()
+            phases = (self.pretreatment_phase(licensed),
+                      self.preactivation_phase(IL2_REFERENCE.resolved()))
+            assert phases[0] is not None and phases[1] is not None
+            self._reference_phases[source] = (Reference(phases[0]), Reference(phases[1]))
+        return self._reference_phases[source]
+
+    def untreated(self, source: str) -> np.ndarray:
+        """Initial state of untreated MSCs of ``source`` (reference of relative readouts)."""
+        if source not in self._untreated:
+            reference = Condition(msc={"source": source}).resolved()
+            self._untreated[source] = self.model.initial(self.params,
+                                                         self.main_inputs(reference))
+        return self._untreated[source]
+
+    def run(self, condition: Condition, *, samples: int = 49) -> Run:
+        """Every phase a resolved condition needs, in three stages (pre-phases and reference
+        wells, main phases, the K562 re-test), then its readouts."""
+        wells = self.wells(condition, samples)
+        pre = {label: self.pre_phases(well) for label, (well, _) in wells.items()}
+        references = self._references(condition.msc.source)
+        solved = yield [*references, *(phase for phases in pre.values() for phase in phases)]
+        licensed, il2 = solved[0].final, solved[1].final
+        rest = iter(solved[2:])
+        pre_solved = {label: [next(rest) for _ in phases] for label, phases in pre.items()}
+
+        mains = {label: self.main_phase_from(well, pre_solved[label], samples=well_samples)
+                 for label, (well, well_samples) in wells.items()}
+        solved = yield list(mains.values())
+        trajectories = {label: Trajectory((*pre_solved[label], solution), mains[label])
+                        for label, solution in zip(mains, solved)}
+        main = trajectories.pop("main")
+
+        k562 = float("nan")
+        if (condition.nk.cells or 0) > 0:
+            with_nk = self.k562_phase(condition, main.main.final)
+            stage: list[Phase | Reference] = [Reference(self.k562_alone_phase(condition))]
+            solved = yield stage + ([with_nk] if with_nk is not None else [])
+            k562 = self.k562_lysis(solved[0].final[self._species["tumor"]],
+                                   solved[1] if with_nk is not None else None)
+
+        view = Wells(
+            species=self._species, main=main.main,
+            without_nk=trajectories["without_nk"].main.final if "without_nk" in trajectories
+            else None,
+            without_msc=trajectories["without_msc"].main.final if "without_msc" in trajectories
+            else None,
+            start=main.main.states[0], k562_pct=k562,
+            untreated_msc=self.untreated(condition.msc.source), licensed_msc=licensed,
+            il2_nk=il2)
+        return Outcome(READOUT_DECLARATIONS.compute(view), main, trajectories)
 
 
 def main_sample_times(duration_h: float, samples: int) -> np.ndarray:

@@ -1,18 +1,18 @@
 """The condition schema of the public contract (shared spec, section 1), in pydantic.
 
 Every field has the contract's default, so ``Condition()`` is the standard well. Unknown
-fields, names and out-of-range values are rejected; :mod:`mscnk.experiment._errors` turns
+fields, names and out-of-range values are rejected; :class:`~mscnk.scenarios.ConditionModel` turns
 pydantic's errors into messages that name the field, the value and what is allowed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from mscnk import _keys
-from mscnk.experiment._errors import ConditionError, describe
+from mscnk import vocabulary as _keys
+from mscnk.scenarios import ConditionModel, StrictModel
 
 # Literal[tuple] spells out the contract's vocabularies from the one list in _keys.
 MscSource = Literal[_keys.MSC_SOURCES]  # type: ignore[valid-type]
@@ -21,25 +21,6 @@ Blockade = Literal[_keys.BLOCKADES]  # type: ignore[valid-type]
 
 _MAX_CELLS = 1e8
 _MAX_HOURS = 24 * 60.0
-
-
-class _Checked(type(BaseModel)):  # type: ignore[misc]
-    """Calling a schema class (``Condition(ratio=...)``) raises :class:`ConditionError`
-    with the CLI's messages instead of pydantic's ``ValidationError``."""
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().__call__(*args, **kwargs)
-        except ValidationError as error:
-            raise ConditionError(describe(error, cls)) from None
-
-
-class _Strict(BaseModel, metaclass=_Checked):
-    """Strict types: numbers are int or float (not bool, not a string such as '10'), booleans
-    are true/false; only list fields take lists (``strict=False`` on those fields)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
-                              allow_inf_nan=False)
 
 
 def _dose(upper: float, unit: str, meaning: str) -> object:
@@ -51,7 +32,7 @@ def _added(upper: float, unit: str, mediator: str) -> object:
     return _dose(upper, unit, f"recombinant {mediator} added at the start of the main phase")
 
 
-class Msc(_Strict):
+class Msc(StrictModel):
     source: MscSource = Field("bone_marrow", description=(
         "tissue the MSCs come from; sets their NK ligands, HLA, secretome and growth"))
     cells: float = Field(20000, ge=0, le=_MAX_CELLS, description=(
@@ -69,7 +50,7 @@ class Msc(_Strict):
                                              strict=False)
 
 
-class Activation(_Strict):
+class Activation(StrictModel):
     il2_u_ml: float = Field(100.0, ge=0, le=10000.0, description=(
         "IL-2 during NK pre-activation and the main phase"),
         json_schema_extra={"unit": "U/ml"})
@@ -79,7 +60,7 @@ class Activation(_Strict):
     il21_ng_ml: float = _dose(1000.0, "ng/ml", "IL-21 during NK pre-activation and the main phase")
 
 
-class Nk(_Strict):
+class Nk(StrictModel):
     cells: float | None = Field(None, ge=0, le=_MAX_CELLS, description=(
         "NK cells per well at the start of the main phase; null: ratio x msc.cells (an error "
         "when msc.cells is 0)"),
@@ -92,7 +73,7 @@ class Nk(_Strict):
         "CAR-NK cells: adds antigen-specific killing (tumor scenarios)"))
 
 
-class Drugs(_Strict):
+class Drugs(StrictModel):
     one_mt_uM: float = _dose(10000.0, "uM", "1-methyl-tryptophan (IDO inhibitor) in the main phase")
     ns398_uM: float = _dose(1000.0, "uM", "NS-398 (COX-2 inhibitor) in the main phase")
     indomethacin_uM: float = _dose(1000.0, "uM", "indomethacin (COX inhibitor) in the main phase")
@@ -103,7 +84,7 @@ class Drugs(_Strict):
     sotrastaurin_nM: float = _dose(1e6, "nM", "sotrastaurin (PKC inhibitor) in the main phase")
 
 
-class Mediators(_Strict):
+class Mediators(StrictModel):
     pge2_ng_ml: float = _added(1e4, "ng/ml", "PGE2")
     kynurenine_uM: float = _added(1e4, "uM", "kynurenine")
     tgfb_ng_ml: float = _added(1e3, "ng/ml", "active TGF-beta1")
@@ -117,19 +98,19 @@ class Mediators(_Strict):
     adenosine_uM: float = _added(1e4, "uM", "adenosine")
 
 
-class Exosomes(_Strict):
+class Exosomes(StrictModel):
     ug_ml: float = _dose(1e4, "ug/ml", "MSC-derived exosomes added at the start of the main phase")
     source: MscSource = Field("bone_marrow",
                               description="tissue of the MSCs the exosomes come from")
 
 
-class Medium(_Strict):
+class Medium(StrictModel):
     tryptophan_uM: float = Field(24.5, ge=0, le=1000.0, description=(
         "tryptophan in the fresh medium of the main phase (RPMI 1640: 24.5; DMEM: 78)"),
         json_schema_extra={"unit": "uM"})
 
 
-class Tumor(_Strict):
+class Tumor(StrictModel):
     """Tumor target cells. They sit with the NK cells: in a ``transwell`` culture that is the
     lower well, with the MSCs in the insert (the usual design of such assays: NK cells still
     touch and kill the targets, MSCs act on them only through soluble factors)."""
@@ -142,8 +123,11 @@ class Tumor(_Strict):
         "k562", description="k562: HLA-I negative; solid_tumor: HLA-I positive, antigen-positive")
 
 
-class Condition(_Strict):
+class Condition(ConditionModel):
     """One well, one virtual experiment (contract section 1)."""
+
+    #: Fields of the cross-field rules (nk.cells from ratio x msc.cells, its cap).
+    coupled_fields: ClassVar[tuple[str, ...]] = ("ratio", "msc.cells", "nk.cells")
 
     assay: Literal[_keys.ASSAYS] = Field(  # type: ignore[valid-type]
         "coculture", description="coculture: cells together for days; cytotoxicity: a short "
@@ -166,14 +150,6 @@ class Condition(_Strict):
     exosomes: Exosomes = Exosomes()
     medium: Medium = Medium()
     tumor: Tumor = Tumor()
-
-    @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> "Condition":  # type: ignore[override]
-        """A condition from a mapping; :class:`ConditionError` (every problem) if invalid."""
-        try:
-            return parse_condition(obj, **options)
-        except ValidationError as error:
-            raise ConditionError(describe(error, Condition)) from None
 
     @model_validator(mode="after")
     def _nk_cells_resolvable(self) -> "Condition":
@@ -209,12 +185,6 @@ class Condition(_Strict):
         if nk is not None:
             update["nk"] = base.nk.model_copy(update={"cells": float(nk)})
         return base.model_copy(update=update)
-
-
-def parse_condition(raw: Any, **options: Any) -> Condition:
-    """A :class:`Condition` from ``raw``; pydantic's ``ValidationError`` if invalid (for
-    callers that word the errors themselves, e.g. per named condition)."""
-    return Condition.__pydantic_validator__.validate_python(raw, **options)
 
 
 assert set(Drugs.model_fields) == set(_keys.DRUGS)

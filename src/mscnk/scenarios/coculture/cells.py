@@ -7,7 +7,7 @@ degranulations) make the readouts that count events exact.
 
 from __future__ import annotations
 
-from mscnk.model._declare import ModelBuilder
+from mscnk.model import ModelBuilder
 
 
 def declare(b: ModelBuilder) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model._declare import ModelBuilder, hill, inhibition
+from mscnk.model import ModelBuilder, hill, inhibition
 
 
 def _damped(b: ModelBuilder, function: str, signals: dict[str, sp.Expr]) -> sp.Expr:

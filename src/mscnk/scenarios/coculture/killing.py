@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model._declare import ModelBuilder, inhibition
+from mscnk.model import ModelBuilder, inhibition
 
 
 def _blocked(b: ModelBuilder, antibody: sp.Symbol) -> sp.Expr:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model._declare import ModelBuilder, inhibition
+from mscnk.model import ModelBuilder, inhibition
 
 
 def _knocked(b: ModelBuilder, flag: sp.Symbol) -> sp.Expr:

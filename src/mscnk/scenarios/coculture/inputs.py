@@ -6,8 +6,8 @@ MSC source and tumor line profiles come from the catalog (sources.yaml, tumor_li
 
 from __future__ import annotations
 
-from mscnk._keys import ACTIVATION_CYTOKINES, BLOCKADES, DRUGS, KNOCKDOWNS
-from mscnk.model._declare import ModelBuilder
+from mscnk.vocabulary import ACTIVATION_CYTOKINES, BLOCKADES, DRUGS, KNOCKDOWNS
+from mscnk.model import ModelBuilder
 
 #: MSC traits taken from the source profile; fold vs bone marrow unless noted.
 MSC_TRAITS = (

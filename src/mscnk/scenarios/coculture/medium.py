@@ -7,7 +7,7 @@ below discount neutralised factors, the species keep the total an ELISA would re
 
 from __future__ import annotations
 
-from mscnk.model._declare import ModelBuilder, hill, inhibition
+from mscnk.model import ModelBuilder, hill, inhibition
 
 #: medium factor -> (unit, description, mechanism owning its decay)
 FACTORS = {

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from itertools import product
 from typing import Any, Callable
 
 import numpy as np
 
 from mscnk.engine import PhaseSolution
-from mscnk.experiment._readouts import Wells
+from mscnk.scenarios.coculture.wells import Wells
 
 #: Wells a readout may read, as :class:`Wells` names them, with the words shown to users.
 WELL_LABELS: dict[str, str] = {
@@ -122,3 +123,7 @@ def probe_needs(function: Callable[[Wells], float]) -> tuple[str, ...]:
     """Populations without which (all else present) the function returns NaN."""
     return tuple(p for p in POPULATIONS
                  if math.isnan(_call(function, frozenset(POPULATIONS) - {p}, True)[0]))
+
+
+#: The co-culture probe, as :class:`mscnk.scenarios.ReadoutSet` takes it.
+PROBE = SimpleNamespace(labels=WELL_LABELS, reads=probe_reads, needs=probe_needs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model._declare import ModelBuilder
+from mscnk.model import ModelBuilder
 
 
 def declare(b: ModelBuilder) -> None:
