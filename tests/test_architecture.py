@@ -1,7 +1,7 @@
 """The package's shape: imports flow one way and private modules stay with their package.
 
-Layers, bottom first: the contract vocabulary; catalog; model (declaring, compiling,
-exporting); engine (solvers); scenarios (the kit and each scenario folder); experiment
+Layers, bottom first: the contract vocabulary and the atomic file writer; catalog; model
+(declaring, compiling, exporting); engine (solvers); scenarios (the kit and each scenario folder); experiment
 (files, plans, the simulator); store; runs; analysis; plots; report; the CLI and the
 top-level API. A module may import its own package and the layers below it, never above,
 and never another package's ``_private`` module.
@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mscnk"
-LAYERS = ("vocabulary", "catalog", "model", "engine", "scenarios", "experiment", "store",
+LAYERS = ("vocabulary", "files", "catalog", "model", "engine", "scenarios", "experiment", "store",
           "runs", "analysis", "plots", "report", "")  # "": mscnk's own modules (CLI, API)
 
 

@@ -19,6 +19,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from mscnk.files import write_atomically
+
 log = logging.getLogger("mscnk")
 
 #: Permission bits that let someone other than the owner change a file or folder.
@@ -112,16 +114,7 @@ def read_trusted(path: Path) -> bytes | None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, readable and writable by this user only."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
-                 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda temporary: temporary.write_bytes(data), private=True)
 
 
 def purge_untrusted(folder: Path, prefix: str) -> None:

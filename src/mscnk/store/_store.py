@@ -24,14 +24,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from mscnk.files import write_atomically
 
 FORMAT = "mscnk-run/1"
 METADATA = "run.json"
@@ -57,25 +58,6 @@ class DamagedChunk(StoreError):
         super().__init__(f"{store.chunk_path(index)}: {problem}; this chunk must be run again: "
                          f"mscnk run FILE --out {store.path} --resume")
         self.index, self.problem = index, problem
-
-
-def write_atomically(path: Path, writer: Callable[[Path], Any]) -> None:
-    """Write through a hidden temporary file in the same folder, then rename (no half files)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        writer(Path(temporary))
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; keep the user's default
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @dataclass(frozen=True)
