@@ -14,6 +14,17 @@ every store holds the same rows:
 
 Times include everything ``run_sweep`` does (planning, cluster start-up for ``local``,
 writing chunks and results.csv), not the Python start-up of a CLI process.
+
+Then the kernel bound, measured in the same run: a sample of the experiment's conditions
+(chunks of 256, as a sweep makes them) is simulated once while every ``solve_batch`` call
+is recorded; those exact calls (the states, inputs, parameters and sample times of every
+phase the sweep solves for them: pre-phases, reference wells, main wells, controls, K562
+re-tests) are then timed again on the batched engine alone with every core. The last lines:
+
+    kernel_wells_per_s: phases the engine alone integrates per second (all cores)
+    wells_per_condition: phases a condition needs (distinct phases, as the sweep solves them)
+    conditions_per_s: the first executor's sweep (``local`` by default)
+    sweep_fraction_of_kernel_bound: conditions_per_s x wells_per_condition / kernel_wells_per_s
 """
 
 from __future__ import annotations
@@ -24,12 +35,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from mscnk.engine import cores
-from mscnk.experiment import load_experiment
+from mscnk.engine import BatchEngine, cores
+from mscnk.experiment import Simulator, load_experiment, simulate_batch
 from mscnk.runs import Dask, InProcess, run_sweep
 from mscnk.store import RunStore
+
+#: Conditions whose phases measure the kernel bound, and the chunk they are simulated in.
+BOUND_CONDITIONS, BOUND_CHUNK = 2048, 256
+
+
+rates: dict[str, float] = {}  # executor -> conditions/s
 
 
 def _timed(name: str, experiment, out: Path, **options) -> tuple[float, pd.DataFrame]:
@@ -37,10 +55,46 @@ def _timed(name: str, experiment, out: Path, **options) -> tuple[float, pd.DataF
     summary = run_sweep(experiment, out, **options)
     wall = time.perf_counter() - started
     assert summary.ok + summary.failed == summary.jobs
+    rates[name] = summary.jobs / wall
     print(f"{name:10s} {summary.jobs:7d} conditions  {wall:7.1f} s  "
           f"{summary.jobs / wall:7.0f} conditions/s  failed {summary.failed}  "
           f"({summary.executor})", flush=True)
     return wall, RunStore.open(out).read()
+
+
+def kernel_bound(experiment, conditions: int = BOUND_CONDITIONS) -> tuple[float, float]:
+    """(kernel wells/s on every core, wells per condition) for a sample of the experiment."""
+    import random
+
+    jobs = experiment.jobs()
+    sample = random.Random(1).sample(jobs, min(conditions, len(jobs)))
+    scenario = experiment.scenario
+    recorded: list[tuple[np.ndarray, ...]] = []
+    original = BatchEngine.solve_batch
+
+    def recording(self, model, states, inputs, params, times):
+        recorded.append(tuple(np.array(a, dtype=float) for a in (states, inputs, params, times)))
+        return original(self, model, states, inputs, params, times)
+
+    BatchEngine.solve_batch = recording
+    try:
+        simulators: dict[tuple, Simulator] = {}
+        for start in range(0, len(sample), BOUND_CHUNK):
+            pairs = []
+            for job in sample[start:start + BOUND_CHUNK]:
+                key = tuple(sorted(job.params.items()))
+                if key not in simulators:
+                    simulators[key] = Simulator(scenario, job.params)
+                pairs.append((simulators[key], job.condition))
+            simulate_batch(pairs)
+    finally:
+        BatchEngine.solve_batch = original
+    engine, model = BatchEngine(threads=None), scenario.compiled
+    wells = sum(len(call[0]) for call in recorded)
+    started = time.perf_counter()
+    for states, inputs, params, times in recorded:
+        engine.solve_batch(model, states, inputs, params, times)
+    return wells / (time.perf_counter() - started), wells / len(sample)
 
 
 def main() -> None:
@@ -70,6 +124,13 @@ def main() -> None:
     names = list(tables)
     same = all(tables[n].equals(tables[names[0]]) for n in names[1:])
     print(f"identical rows across executors: {same}")
+    kernel_wells_per_s, wells_per_condition = kernel_bound(experiment)
+    conditions_per_s = rates[names[0]]
+    print(f"kernel_wells_per_s: {kernel_wells_per_s:.0f}")
+    print(f"wells_per_condition: {wells_per_condition:.2f}")
+    print(f"conditions_per_s: {conditions_per_s:.0f} ({names[0]})")
+    print(f"sweep_fraction_of_kernel_bound: "
+          f"{conditions_per_s * wells_per_condition / kernel_wells_per_s:.2f}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from mscnk.experiment._export import export_condition_sbml, pick_condition
 from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, field_paths, load_conditions
 from mscnk.experiment._jobs import Experiment, Job, field_types, load_experiment, plan_hash
 from mscnk.experiment._parameters import load_parameters, parameter_values
-from mscnk.experiment._run import flatten, result_row, run_conditions, run_experiment
+from mscnk.experiment._run import flatten, result_columns, run_conditions, run_experiment
 from mscnk.experiment._simulate import (Result, Simulator, parameter_vector, simulate,
                                         simulate_batch, timecourse_frame)
 from mscnk.experiment._yaml import read_data
@@ -19,6 +19,6 @@ __all__ = [
     "MAX_CONDITIONS", "Condition", "ConditionError", "Experiment", "Job", "Result", "Simulator",
     "deep_merge", "export_condition_sbml", "field_paths", "field_types", "flatten",
     "load_conditions", "load_experiment", "load_parameters", "parameter_values",
-    "parameter_vector", "pick_condition", "plan_hash", "read_data", "result_row", "run_conditions",
+    "parameter_vector", "pick_condition", "plan_hash", "read_data", "result_columns", "run_conditions",
     "run_experiment", "simulate", "simulate_batch", "timecourse_frame",
 ]

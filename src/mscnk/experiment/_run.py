@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
+import numpy as np
+
 from mscnk.engine import Engine, SolverError
+from mscnk.experiment._files import field_paths
 from mscnk.experiment._simulate import Result, Simulator
 from mscnk.scenarios import Scenario, load_scenario
 
@@ -27,15 +31,33 @@ def flatten(condition: Any) -> dict[str, Any]:
     return out
 
 
-def result_row(name: str, condition: Any, outcome: Result | SolverError,
-               readout_names: Sequence[str]) -> dict[str, Any]:
-    """One table row: name, status (``ok``/``failed``), error, resolved fields, readouts
-    (NaN where a readout does not apply or the solver failed)."""
-    failed = isinstance(outcome, SolverError)
-    readouts = {} if failed else outcome.readouts
-    return {"condition": name, "status": "failed" if failed else "ok",
-            "error": str(outcome) if failed else None, **flatten(condition),
-            **{readout: readouts.get(readout, float("nan")) for readout in readout_names}}
+def _joined(value: Any) -> Any:
+    return "+".join(value) if isinstance(value, (list, tuple)) else value
+
+
+def result_columns(names: Sequence[str], conditions: Sequence[Any],
+                   outcomes: Sequence[Result | SolverError], scenario: Scenario
+                   ) -> dict[str, Any]:
+    """Table columns over a batch of resolved conditions: name, status (``ok``/``failed``),
+    error, every condition field (dotted paths, lists joined with '+'), then readouts (NaN
+    where a readout does not apply or the solver failed). Built column by column."""
+    failed = [isinstance(outcome, SolverError) for outcome in outcomes]
+    columns: dict[str, Any] = {
+        "condition": list(names),
+        "status": ["failed" if f else "ok" for f in failed],
+        "error": [str(o) if f else None for o, f in zip(outcomes, failed)]}
+    for path in field_paths(scenario.condition):
+        get = attrgetter(path)
+        columns[path] = [_joined(get(condition)) for condition in conditions]
+    readout_names = scenario.readout_names
+    values = np.full((len(outcomes), len(readout_names)), np.nan)
+    nan = float("nan")
+    for row, (outcome, bad) in enumerate(zip(outcomes, failed)):
+        if not bad:
+            got = outcome.readouts
+            values[row] = [got.get(name, nan) for name in readout_names]
+    columns.update({name: values[:, j] for j, name in enumerate(readout_names)})
+    return columns
 
 
 #: Conditions simulated together (one engine batch of their wells); progress is per chunk.
@@ -56,17 +78,17 @@ def run_conditions(conditions: Mapping[str, Any], *,
     (default: the batched engine).
     """
     simulator = Simulator(scenario, params, engine=engine)
-    names_of_readouts = simulator.scenario.readout_names
+    chosen = simulator.scenario
     names = list(conditions)
-    rows = []
+    frames = []
     for start in range(0, len(names), CHUNK):
         chunk = names[start:start + CHUNK]
-        outcomes = simulator.simulate_many([conditions[name] for name in chunk])
-        for name, outcome in zip(chunk, outcomes):
-            rows.append(result_row(name, conditions[name], outcome, names_of_readouts))
-            if progress:
-                progress(name)
-    return pd.DataFrame(rows).set_index("condition")
+        resolved = [chosen.condition_from(conditions[name]) for name in chunk]
+        outcomes = simulator.simulate_many(resolved)
+        frames.append(pd.DataFrame(result_columns(chunk, resolved, outcomes, chosen)))
+        for name in chunk if progress else ():
+            progress(name)
+    return pd.concat(frames, ignore_index=True).set_index("condition")
 
 
 def run_experiment(source: str | Path | Mapping[str, Any], *,

@@ -138,6 +138,15 @@ class Simulator:
         self.engine: Engine = engine if engine is not None else BatchEngine()
         self.protocol = self.scenario.protocol(self.model, self.params)
         self._kept: dict[tuple, PhaseSolution] = {}  # reference phases by content
+        self._keys: dict[int, tuple[Reference, tuple]] = {}  # id -> (reference, content key)
+
+    def reference_key(self, reference: Reference) -> tuple:
+        """The content key of a reference phase (kept per object: protocols reuse theirs)."""
+        known = self._keys.get(id(reference))
+        if known is None or known[0] is not reference:
+            known = self._keys[id(reference)] = (reference, phase_key(reference.phase,
+                                                                      self.params))
+        return known[1]
 
     def simulate(self, condition: Any, *, timecourse_samples: int | None = None) -> Result:
         """One condition (a condition object or a mapping); raises ``SolverError`` if a phase
@@ -205,7 +214,7 @@ def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> No
         params = item.simulator.params
         for wanted in item.request:
             if isinstance(wanted, Reference):
-                key = phase_key(wanted.phase, params)
+                key = item.simulator.reference_key(wanted)
                 kept = item.simulator._kept.get(key)
                 plan.append(("kept", kept) if kept is not None
                             else ("keep", key, batch.add(wanted.phase, params)))

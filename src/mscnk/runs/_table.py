@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pyarrow as pa
 
 from mscnk.engine import SolverError
-from mscnk.experiment import Job, Result, field_types, result_row
+from mscnk.experiment import Job, Result, field_types, result_columns
 from mscnk.scenarios import Scenario
 
 KEY_COLUMNS = ("job", "condition", "named_condition", "parameter_set", "status", "error")
@@ -51,17 +51,18 @@ def run_schema(scenario: Scenario, parameters: Sequence[str]) -> pa.Schema:
 
 
 def chunk_table(jobs: Sequence[Job], outcomes: Sequence[Result | SolverError],
-                schema: pa.Schema, defaults: dict[str, float],
-                readout_names: Sequence[str]) -> pa.Table:
-    """One row per job (status ``ok`` or ``failed`` with the solver's message)."""
+                schema: pa.Schema, defaults: dict[str, float], scenario: Scenario) -> pa.Table:
+    """One row per job (status ``ok`` or ``failed`` with the solver's message), built
+    column by column."""
+    if len(jobs) != len(outcomes):
+        raise ValueError(f"{len(jobs)} jobs but {len(outcomes)} outcomes")
     parameters = [n[len(PARAMETER_PREFIX):] for n in schema.names if n.startswith(PARAMETER_PREFIX)]
-    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for job, outcome in zip(jobs, outcomes, strict=True):
-        row: dict[str, Any] = {
-            "job": job.index, "named_condition": named_condition(job.condition_name),
-            "parameter_set": job.parameter_set,
-            **result_row(job.condition_name, job.condition, outcome, readout_names),
-            **{PARAMETER_PREFIX + n: job.params.get(n, defaults[n]) for n in parameters}}
-        for name in schema.names:
-            columns[name].append(row[name])
-    return pa.table(columns, schema=schema)
+    columns: dict[str, Any] = {
+        "job": [job.index for job in jobs],
+        "named_condition": [named_condition(job.condition_name) for job in jobs],
+        "parameter_set": [job.parameter_set for job in jobs],
+        **result_columns([job.condition_name for job in jobs], [job.condition for job in jobs],
+                         outcomes, scenario),
+        **{PARAMETER_PREFIX + n: [job.params.get(n, defaults[n]) for job in jobs]
+           for n in parameters}}
+    return pa.table({name: columns[name] for name in schema.names}, schema=schema)

@@ -81,5 +81,4 @@ def run_chunk(task: ChunkTask) -> tuple[int, pa.Table]:
     outcomes = simulate_batch(pairs)
     model = scenario.compiled
     defaults = dict(zip(model.parameters, model.default_parameters()))
-    return task.index, chunk_table(jobs, outcomes, task.schema, defaults,
-                                   scenario.readout_names)
+    return task.index, chunk_table(jobs, outcomes, task.schema, defaults, scenario)

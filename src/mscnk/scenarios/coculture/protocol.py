@@ -48,7 +48,9 @@ class CocultureProtocol:
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
         self._untreated: dict[str, np.ndarray] = {}  # see untreated
+        self._main_inputs: dict[tuple, np.ndarray] = {}  # see main_inputs
         self._reference_phases: dict[str, tuple[Reference, Reference]] = {}  # see _references
+        self._k562_references: dict[tuple, Reference] = {}  # see _k562_alone
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
         self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
 
@@ -144,6 +146,17 @@ class CocultureProtocol:
 
     # -- main phase ------------------------------------------------------------------
     def main_inputs(self, condition: Condition) -> np.ndarray:
+        """Inputs of the main phase (kept by the fields they come from; a copy)."""
+        key = (condition.msc.source, condition.msc.knockdown, condition.exosomes.source,
+               condition.tumor.line, condition.nk.car, condition.nk.activation,
+               condition.culture, condition.drugs, condition.blockade)
+        if key not in self._main_inputs:
+            if len(self._main_inputs) >= KEPT_INITIAL_STATES:
+                self._main_inputs.clear()
+            self._main_inputs[key] = self._make_main_inputs(condition)
+        return self._main_inputs[key].copy()
+
+    def _make_main_inputs(self, condition: Condition) -> np.ndarray:
         u = self._blank_inputs(condition)
         self._cytokines(u, condition)
         self._set(u, cell_dynamics=1.0, contact=float(condition.culture == "contact"))
@@ -236,6 +249,13 @@ class CocultureProtocol:
             self._reference_phases[source] = (Reference(phases[0]), Reference(phases[1]))
         return self._reference_phases[source]
 
+    def _k562_alone(self, condition: Condition) -> Reference:
+        """K562 grown alone for the re-test, in the condition's medium (one per medium)."""
+        key = (condition.medium, condition.nk.car)
+        if key not in self._k562_references:
+            self._k562_references[key] = Reference(self.k562_alone_phase(condition))
+        return self._k562_references[key]
+
     def untreated(self, source: str) -> np.ndarray:
         """Initial state of untreated MSCs of ``source`` (reference of relative readouts)."""
         if source not in self._untreated:
@@ -265,7 +285,7 @@ class CocultureProtocol:
         k562 = float("nan")
         if (condition.nk.cells or 0) > 0:
             with_nk = self.k562_phase(condition, main.main.final)
-            stage: list[Phase | Reference] = [Reference(self.k562_alone_phase(condition))]
+            stage: list[Phase | Reference] = [self._k562_alone(condition)]
             solved = yield stage + ([with_nk] if with_nk is not None else [])
             k562 = self.k562_lysis(solved[0].final[self._species["tumor"]],
                                    solved[1] if with_nk is not None else None)

@@ -166,7 +166,9 @@ class Condition(ConditionModel):
         return self
 
     def resolved(self) -> "Condition":
-        """The same condition with duration_h and nk.cells made explicit."""
+        """The same condition with duration_h and nk.cells made explicit (itself if they are)."""
+        if self.duration_h is not None and self.nk.cells is not None:
+            return self
         duration = self.duration_h
         if duration is None:
             duration = 4.0 if self.assay == "cytotoxicity" else 72.0
