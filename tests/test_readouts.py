@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from mscnk import vocabulary as _keys
-from mscnk.engine import PhaseSolution
 from mscnk.scenarios.coculture import READOUT_DECLARATIONS
 from mscnk.scenarios.coculture.probe import WELL_LABELS
 from mscnk.scenarios.coculture.wells import Wells
@@ -28,6 +27,7 @@ from helpers import CONTRACT_READOUTS, run_cli
 SPECIES = build_model().species_names()
 INDEX = {name: i for i, name in enumerate(SPECIES)}
 STATES = ("without_nk", "without_msc", "start", "untreated_msc", "licensed_msc", "il2_nk")
+MAIN = ("end", "window")  # the main well's states the readouts read (as the probe's "main")
 POPULATIONS = {"msc": ("msc",), "nk": ("nk_bright", "nk_dim"), "tumor": ("tumor",)}
 
 
@@ -35,10 +35,8 @@ def _wells(seed: int = 11) -> Wells:
     """Wells with every population present and every species at a different level."""
     rng = np.random.default_rng(seed)
     state = lambda: rng.uniform(0.5, 2.0, len(SPECIES))  # noqa: E731
-    main = PhaseSolution("main", np.linspace(0.0, 24.0, 49),
-                         rng.uniform(0.5, 2.0, (49, len(SPECIES))))
-    return Wells(species=dict(INDEX), main=main, k562_pct=float(rng.uniform(10, 60)),
-                 **{label: state() for label in STATES})
+    return Wells(species=dict(INDEX), k562_pct=float(rng.uniform(10, 60)),
+                 **{label: state() for label in (*STATES, *MAIN)})
 
 
 def _scaled(wells: Wells, well: str, species: str, factor: float = 1.37) -> Wells:
@@ -46,12 +44,15 @@ def _scaled(wells: Wells, well: str, species: str, factor: float = 1.37) -> Well
     if well == "k562":
         return dataclasses.replace(wells, k562_pct=wells.k562_pct * factor)
     if well == "main":
-        states = wells.main.states.copy()
-        states[:, INDEX[species]] *= factor
-        return dataclasses.replace(wells, main=dataclasses.replace(wells.main, states=states))
-    state = getattr(wells, well).copy()
+        return dataclasses.replace(wells, **{name: _scale(getattr(wells, name), species, factor)
+                                             for name in MAIN})
+    return dataclasses.replace(wells, **{well: _scale(getattr(wells, well), species, factor)})
+
+
+def _scale(state: np.ndarray, species: str, factor: float) -> np.ndarray:
+    state = state.copy()
     state[INDEX[species]] *= factor
-    return dataclasses.replace(wells, **{well: state})
+    return state
 
 
 def _values(wells: Wells) -> dict[str, float]:
@@ -159,3 +160,29 @@ def test_conditions_doc_lists_derived_needs_and_reads():
     unit, needs, reads, meaning = rows["msc_lysis_pct"]
     assert needs == "msc" and reads == "msc (main well, control without NK)"
     assert rows["nk_cytotoxicity_k562_pct"][2] == "tumor (K562 re-test)"
+
+
+def test_a_stacked_chunk_gives_what_each_condition_gives_alone():
+    """Readouts over the batch axis (a chunk at once) equal one condition at a time bitwise,
+    with populations missing, controls not run and values floored or rounded to zero."""
+    rng = np.random.default_rng(5)
+    views = []
+    for i in range(40):
+        wells = _wells(seed=100 + i)
+        start = wells.start.copy()
+        for species in POPULATIONS.values():
+            if rng.random() < 0.3:
+                start[[INDEX[s] for s in species]] = 0.0
+        missing = np.full(len(SPECIES), np.nan)
+        end = wells.end.copy()
+        end[INDEX["msc"]] *= rng.choice([0.5, 1.0, 3.0])  # lysis below, at and above zero
+        views.append(dataclasses.replace(
+            wells, start=start, end=end,
+            without_nk=missing if rng.random() < 0.3 else wells.without_nk,
+            without_msc=missing if rng.random() < 0.3 else wells.without_msc))
+    together = READOUT_DECLARATIONS.compute_many(views)
+    for view, row in zip(views, together):
+        alone = READOUT_DECLARATIONS.compute(view)
+        assert list(row) == list(alone)
+        for name, value in alone.items():
+            assert (value == row[name]) or (math.isnan(value) and math.isnan(row[name])), name

@@ -9,7 +9,7 @@ their parameter sets. Identical phases are solved once; reference phases once pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Mapping, Sequence
 
@@ -173,6 +173,7 @@ class _Condition:
     run: Run
     request: Sequence[Any] = ()
     outcome: Result | SolverError | None = None
+    wells: Any = None  # the protocol's wells view, while its readouts wait for the batch
 
 
 def simulate_batch(pairs: Sequence[tuple[Simulator, Any]], *,
@@ -201,7 +202,17 @@ def simulate_batch(pairs: Sequence[tuple[Simulator, Any]], *,
     while active:
         _round(active, engine, scenario.compiled)
         active = [item for item in active if item.outcome is None]
+    _readouts(todo, scenario)
     return [item.outcome for item in todo]  # type: ignore[misc]
+
+
+def _readouts(todo: list[_Condition], scenario: Scenario) -> None:
+    """Readouts of every finished condition that left them to the batch, in one call."""
+    waiting = [item for item in todo
+               if isinstance(item.outcome, Result) and item.outcome.readouts is None]
+    computed = scenario.readouts.compute_many([item.wells for item in waiting])
+    for item, readouts in zip(waiting, computed):
+        item.outcome = replace(item.outcome, readouts=readouts)
 
 
 def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> None:
@@ -243,6 +254,7 @@ def _advance(item: _Condition, solutions: list[PhaseSolution] | None, engine: En
         item.request = next(item.run) if solutions is None else item.run.send(solutions)
     except StopIteration as done:
         outcome = done.value
+        item.wells = outcome.wells
         item.outcome = Result(item.condition, outcome.readouts, outcome.trajectory,
                               dict(outcome.controls), item.simulator.scenario, repr(engine))
 

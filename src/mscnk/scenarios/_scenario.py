@@ -62,11 +62,17 @@ class Reference:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a protocol's ``run`` returns: readouts, the main well, the control wells."""
+    """What a protocol's ``run`` returns: readouts, the main well, the control wells.
 
-    readouts: dict[str, float]
+    ``readouts`` None: the simulator computes them from ``wells`` (the scenario's wells
+    view) together with every other condition of the batch
+    (:meth:`~mscnk.scenarios.ReadoutSet.compute_many`).
+    """
+
+    readouts: dict[str, float] | None
     trajectory: Trajectory
     controls: dict[str, Trajectory] = field(default_factory=dict)
+    wells: Any = None
 
 
 #: What a protocol's ``run`` is: stages of phases out, their solutions in, an Outcome at last.

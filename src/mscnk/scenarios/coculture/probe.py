@@ -2,9 +2,9 @@
 
 A probe's states stand in for the arrays of :class:`Wells`: every species a function reads
 from one is logged with the well it came from (and reads as 1). The function is called with
-every combination of populations present and matched controls run, so every branch it can
-take is seen. Presence itself (``has_msc``, ...) is a flag of the probe, not a read: it
-decides whether a readout applies (``needs``), not its value.
+every combination of populations present (readouts compute both sides of every ``where``,
+so every species any branch reads is seen). Presence itself (``has_msc``, ...) is a flag of
+the probe, not a read: it decides whether a readout applies (``needs``), not its value.
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from types import SimpleNamespace
 from itertools import product
 from typing import Any, Callable
 
-import numpy as np
-
-from mscnk.engine import PhaseSolution
 from mscnk.scenarios.coculture.wells import Wells
 
 #: Wells a readout may read, as :class:`Wells` names them, with the words shown to users.
@@ -36,7 +33,6 @@ _SCALARS = {"k562_pct": ("k562", "tumor")}  # % lysis from the tumor left in the
 _CONTROLS = ("without_nk", "without_msc")
 _REFERENCES = ("untreated_msc", "licensed_msc", "il2_nk")
 POPULATIONS = ("msc", "nk", "tumor")
-_TIMES = np.linspace(0.0, 24.0, 49)  # h, a main phase's sample times
 
 Read = tuple[str, str]  # (well, species)
 
@@ -59,15 +55,10 @@ class _State:
     well: str
     species: _Species
     log: list[Read]
-    rows: bool = False
 
     def __getitem__(self, index: Any) -> Any:
-        if self.rows:
-            if isinstance(index, tuple):
-                row, column = index
-                return self[row][column]
-            return _State(self.well, self.species, self.log)
-        self.log.append((self.well, self.species.name(index)))
+        column = index[-1] if isinstance(index, tuple) else index  # state[..., column]
+        self.log.append((self.well, self.species.name(column)))
         return 1.0
 
 
@@ -96,25 +87,24 @@ class _Probe(Wells):
         return "tumor" in self.present
 
 
-def _call(function: Callable[[Wells], float], present: frozenset[str],
-          controls: bool) -> tuple[float, list[Read]]:
+def _call(function: Callable[[Wells], float],
+          present: frozenset[str]) -> tuple[float, list[Read]]:
     """The function's value on a probe, and the (well, species) it read, in order."""
     species, log = _Species(), []
     state = lambda well: _State(well, species, log)  # noqa: E731
     probe = _Probe(
-        species=species, main=PhaseSolution("probe", _TIMES, _State("main", species, log, True)),
-        start=state("start"), k562_pct=1.0, present=present, log=log,
-        **{well: state(well) if controls else None for well in _CONTROLS},
-        **{well: state(well) for well in _REFERENCES})
+        species=species, end=state("main"), window=state("main"), start=state("start"),
+        k562_pct=1.0, present=present, log=log,
+        **{well: state(well) for well in (*_CONTROLS, *_REFERENCES)})
     return float(function(probe)), log
 
 
 def probe_reads(function: Callable[[Wells], float]) -> dict[str, tuple[str, ...]]:
     """Well -> species the function reads there, over every branch it can take."""
     seen: dict[Read, None] = {}
-    for controls, *flags in product((True, False), *[(True, False)] * len(POPULATIONS)):
+    for flags in product(*[(True, False)] * len(POPULATIONS)):
         present = frozenset(p for p, on in zip(POPULATIONS, flags) if on)
-        seen.update(dict.fromkeys(_call(function, present, controls)[1]))
+        seen.update(dict.fromkeys(_call(function, present)[1]))
     return {well: tuple(s for w, s in seen if w == well)
             for well in WELL_LABELS if any(w == well for w, _ in seen)}
 
@@ -122,7 +112,7 @@ def probe_reads(function: Callable[[Wells], float]) -> dict[str, tuple[str, ...]
 def probe_needs(function: Callable[[Wells], float]) -> tuple[str, ...]:
     """Populations without which (all else present) the function returns NaN."""
     return tuple(p for p in POPULATIONS
-                 if math.isnan(_call(function, frozenset(POPULATIONS) - {p}, True)[0]))
+                 if math.isnan(_call(function, frozenset(POPULATIONS) - {p})[0]))
 
 
 #: The co-culture probe, as :class:`mscnk.scenarios.ReadoutSet` takes it.

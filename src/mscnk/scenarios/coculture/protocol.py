@@ -22,7 +22,6 @@ from mscnk.engine import Phase, PhaseSolution, sample_times
 from mscnk.model import CompiledModel
 from mscnk.scenarios import Outcome, Reference, Run, Trajectory
 from mscnk.scenarios.coculture.inputs import MSC_TRAITS, TUMOR_TRAITS
-from mscnk.scenarios.coculture.readouts import READOUT_DECLARATIONS
 from mscnk.scenarios.coculture.schema import Condition
 from mscnk.scenarios.coculture.wells import Wells
 
@@ -48,6 +47,7 @@ class CocultureProtocol:
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
         self._untreated: dict[str, np.ndarray] = {}  # see untreated
+        self._missing = np.full(len(model.species), np.nan)  # a control well not run
         self._main_inputs: dict[tuple, np.ndarray] = {}  # see main_inputs
         self._reference_phases: dict[str, tuple[Reference, Reference]] = {}  # see _references
         self._k562_references: dict[tuple, Reference] = {}  # see _k562_alone
@@ -290,16 +290,18 @@ class CocultureProtocol:
             k562 = self.k562_lysis(solved[0].final[self._species["tumor"]],
                                    solved[1] if with_nk is not None else None)
 
+        missing = self._missing
+        times, states = main.main.time_h, main.main.states
+        window = int(np.searchsorted(times, max(times[-1] - 4.0, 0.0) - 1e-9))
         view = Wells(
-            species=self._species, main=main.main,
-            without_nk=trajectories["without_nk"].main.final if "without_nk" in trajectories
-            else None,
-            without_msc=trajectories["without_msc"].main.final if "without_msc" in trajectories
-            else None,
-            start=main.main.states[0], k562_pct=k562,
-            untreated_msc=self.untreated(condition.msc.source), licensed_msc=licensed,
-            il2_nk=il2)
-        return Outcome(READOUT_DECLARATIONS.compute(view), main, trajectories)
+            species=self._species, end=states[-1], window=states[window], start=states[0],
+            without_nk=(trajectories["without_nk"].main.final if "without_nk" in trajectories
+                        else missing),
+            without_msc=(trajectories["without_msc"].main.final
+                         if "without_msc" in trajectories else missing),
+            k562_pct=k562, untreated_msc=self.untreated(condition.msc.source),
+            licensed_msc=licensed, il2_nk=il2)
+        return Outcome(None, main, trajectories, wells=view)  # readouts: by the chunk
 
 
 def main_sample_times(duration_h: float, samples: int) -> np.ndarray:
