@@ -35,7 +35,7 @@ def _positive(y, out):
         out[i] = y[i] if y[i] > 0.0 else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")  # nogil: Python threads run rows at once
 def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters):
     """Integrate one condition from times[0]; write the state at each time into ``out``.
 
@@ -158,7 +158,7 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
     return status
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
                     status, counters):
     """``integrate`` for every row of the batch (rows in parallel threads)."""

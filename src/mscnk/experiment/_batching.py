@@ -32,7 +32,7 @@ class PhaseBatch:
     """Phases, each with its parameter row, for one :func:`~mscnk.engine.solve_phases` call.
 
     ``add`` gives the row a phase's solution will have; a phase added again with identical
-    content (``phase_key``) gets the row of the first.
+    content and the same parameter vector (the same object) gets the row of the first.
     """
 
     def __init__(self) -> None:
@@ -44,7 +44,10 @@ class PhaseBatch:
         return len(self.phases)
 
     def add(self, phase: Phase, params: np.ndarray) -> int:
-        key = phase_key(phase, params)
+        # parameter rows by identity (a simulator's vector is one object; equal vectors of
+        # two simulators only miss a chance to share), the phase by content
+        key = (phase.name, phase.duration_h, _content(phase.state), _content(phase.inputs),
+               _content(phase.times), id(params))
         row = self._index.get(key)
         if row is None:
             row = self._index[key] = len(self.phases)

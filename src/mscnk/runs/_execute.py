@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol, runtime_checkable
 
@@ -63,7 +64,13 @@ def _at_least_one(field: str, value: int | None, *, none: str = "") -> None:
 
 @dataclass(frozen=True)
 class InProcess:
-    """Chunks one after another here; the engine uses ``threads`` (None: all cores)."""
+    """Chunks here, ``threads`` at once (None: one per core), each on one engine thread.
+
+    The kernel releases the GIL while it integrates, so one chunk's Python (phases,
+    readouts, rows) runs while other chunks integrate: no worker processes to start, and
+    on a few cores as fast as a cluster of them (``docs/runs.md``). The Python parts share
+    one interpreter, so on many cores a dask cluster (separate processes) goes further.
+    """
 
     threads: int | None = None
 
@@ -72,7 +79,7 @@ class InProcess:
 
     @property
     def parallelism(self) -> int:
-        """Engine threads: ``threads``, or every core."""
+        """Chunks at once: ``threads``, or every core."""
         return self.threads or cores()
 
     def describe(self) -> str:
@@ -82,8 +89,26 @@ class InProcess:
         """Nothing to check: this process is here."""
 
     def run(self, tasks: Iterable[ChunkTask]) -> Iterator[tuple[int, pa.Table]]:
-        for task in tasks:
-            yield run_chunk(task.on(self.threads))
+        threads = self.parallelism
+        if threads == 1:
+            for task in tasks:
+                yield run_chunk(task.on(1))
+            return
+        tasks = iter(tasks)
+        with ThreadPoolExecutor(threads, thread_name_prefix="mscnk-chunk") as pool:
+            live = {pool.submit(run_chunk, task.on(1))
+                    for task in itertools.islice(tasks, IN_FLIGHT_PER_THREAD * threads)}
+            try:
+                while live:
+                    done, live = wait(live, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        following = next(tasks, None)
+                        if following is not None:
+                            live.add(pool.submit(run_chunk, following.on(1)))
+                        yield future.result()
+            finally:  # stopped (Ctrl-C, a failure): drop the queued, finish the running
+                for future in live:
+                    future.cancel()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ chunks, so reference wells are simulated once per process.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Sequence
@@ -20,6 +21,7 @@ from mscnk.scenarios import Scenario, load_scenario
 #: Simulators kept per process (each caches its reference wells).
 SIMULATORS_KEPT = 64
 _simulators: OrderedDict[tuple, object] = OrderedDict()
+_simulators_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,15 @@ def _simulator(scenario: Scenario, params: dict[str, float], engine: BatchEngine
     from mscnk.experiment import Simulator
 
     key = (scenario.location, tuple(sorted(params.items())), engine)
-    if key in _simulators:
-        _simulators.move_to_end(key)
-        return _simulators[key]
-    simulator = Simulator(scenario, params, engine=engine)
-    _simulators[key] = simulator
-    while len(_simulators) > SIMULATORS_KEPT:
-        _simulators.popitem(last=False)
-    return simulator
+    with _simulators_lock:  # chunks run in several threads of one process
+        if key in _simulators:
+            _simulators.move_to_end(key)
+            return _simulators[key]
+        simulator = Simulator(scenario, params, engine=engine)
+        _simulators[key] = simulator
+        while len(_simulators) > SIMULATORS_KEPT:
+            _simulators.popitem(last=False)
+        return simulator
 
 
 class ModelMismatch(RuntimeError):

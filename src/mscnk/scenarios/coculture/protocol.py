@@ -11,7 +11,6 @@ wells, main phases, the K562 re-test), as :mod:`mscnk.scenarios` describes.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -317,4 +316,4 @@ def _main_sample_times(duration_h: float, samples: int) -> np.ndarray:
 def _sampled(phase: Phase) -> Phase:
     """The phase with the engine's default sample times made explicit (so it can be batched
     with others and still give exactly what a solve of the phase alone gives)."""
-    return replace(phase, times=sample_times(phase))
+    return Phase(phase.name, phase.duration_h, phase.state, phase.inputs, sample_times(phase))
