@@ -1,6 +1,6 @@
 """Every readout of every shipped finding condition: default engine against SciPy Radau 1e-10.
 
-The CI test (tests/test_engine_accuracy.py) checks all conditions against LSODA at rtol
+The CI test (tests/engine/test_engine_accuracy.py) checks all conditions against LSODA at rtol
 1e-10 and every eighth against Radau; this runs Radau on all of them (about 2.5 s each) and
 prints, per readout, the largest difference relative to ``max(|reference|, floor)``
 (``mscnk.analysis.readout_difference``), then the overall worst. Not a test: the figure in

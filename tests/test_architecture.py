@@ -76,3 +76,12 @@ def test_the_checks_see_the_imports_they_judge():
     assert len(imports) > 200
     assert any(i[0] == ("mscnk", "experiment", "_simulate") and i[1] == "mscnk.scenarios"
                for i in imports)
+
+
+def test_tests_are_grouped_like_the_packages():
+    """``tests/<package>/`` holds the tests of ``mscnk.<package>``; the CLI, the contract and
+    the project's shape are tested at the top."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert folders and folders <= packages, sorted(folders - packages)

@@ -3,7 +3,7 @@
 A first ``mscnk.simulate`` on a machine whose kernel is not compiled would wait a minute or
 two. :func:`quick_engine` answers such small jobs with the reference engine instead (SciPy's
 LSODA, a fraction of a second a condition; readouts agree with the batched engine within
-1e-4, see ``tests/test_engine_accuracy.py``) and starts a detached Python process that
+1e-4, see ``tests/engine/test_engine_accuracy.py``) and starts a detached Python process that
 compiles the kernel into the cache (:func:`main`), so later runs use it. Whoever
 uses :func:`quick_engine` records which engine answered. Sweeps always use the batched
 engine and wait for it.

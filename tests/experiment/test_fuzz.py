@@ -29,7 +29,7 @@ from mscnk.scenarios.coculture import Condition
 from helpers import run_cli
 
 FIELD_PATHS = field_paths(Condition)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "mscnk"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 FINDINGS = sorted((PACKAGE / "data" / "findings").glob("*.yaml"))

@@ -25,7 +25,7 @@ from mscnk.analysis import (
 )
 from mscnk.experiment import ConditionError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 NAN = float("nan")
 
 

@@ -16,7 +16,7 @@ from helpers import build_model, parameter_table
 
 from helpers import CONTRACT_READOUTS, FULL_CONDITION, TOL, Tol, allclose
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from helpers import run_cli
 
 from mscnk.analysis import load_findings, validate_results
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = [DATA / "seed_findings.yaml", DATA / "quant_findings.yaml"]
 
 

@@ -258,7 +258,7 @@ def random_parameter_sets(model, n: int) -> list[dict[str, float]]:
 
 
 def finding_conditions() -> list:
-    data = Path(__file__).parent / "data"
+    data = Path(__file__).resolve().parents[1] / "data"
     return [condition for path in ("seed_findings.yaml", "quant_findings.yaml")
             for finding in load_findings(data / path)
             for condition in finding.resolved_conditions().values()]

@@ -21,7 +21,7 @@ from mscnk.scenarios import ConditionError, builtin_scenarios, load_scenario
 
 from helpers import run_cli
 
-FOLDER = Path(__file__).parent / "scenarios" / "priming"
+FOLDER = Path(__file__).parent / "priming"
 PRIMED = {"cytokine_ng_ml": 10.0, "priming_h": 24.0}
 
 

@@ -155,7 +155,7 @@ def test_the_first_run_engine_agrees_with_the_batched_one_on_every_finding_condi
     from mscnk.engine._warm import REFERENCE
     from mscnk.experiment import Simulator
 
-    data = Path(__file__).parent / "data"
+    data = Path(__file__).resolve().parents[1] / "data"
     conditions = {f"{finding.id}:{name}": condition
                   for path in ("seed_findings.yaml", "quant_findings.yaml")
                   for finding in load_findings(data / path)

@@ -19,7 +19,7 @@ from mscnk.analysis import READOUT_FLOORS, load_findings, readout_difference
 from mscnk.engine import ScipyEngine
 from mscnk.experiment import Simulator
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 MAX_RELATIVE = 1e-4
 CONDITIONS = {
     f"{finding.id}:{name}": condition

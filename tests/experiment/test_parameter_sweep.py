@@ -134,7 +134,7 @@ def test_known_parameters_have_bounds_around_defaults():
 def test_example_files_load_with_their_stated_sizes():
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parents[1] / "examples"
+    folder = Path(__file__).resolve().parents[2] / "examples"
     sizes = {path.name: load_experiment(path).size for path in folder.glob("*.yaml")}
     assert sizes == {path.name: len(load_experiment(path).jobs()) for path in folder.glob("*.yaml")}
     assert sizes["large_sweep.yaml"] == 20_000
