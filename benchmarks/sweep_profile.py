@@ -24,7 +24,7 @@ STAGES = {
     "kernel (integrate)": ("mscnk_kernel_", "integrate"),
     "building phases": ("protocol.py", "main_phase_from"),
     "pre-phases and K562 phases": ("protocol.py", "pre_phases"),
-    "readouts": ("_readouts.py", "compute"),
+    "readouts (a chunk at once)": ("_readouts.py", "compute_many"),
     "rows into Arrow": ("_table.py", "chunk_table"),
 }
 

@@ -30,7 +30,7 @@ from mscnk import Condition
 from mscnk.vocabulary import BLOCKADES, MSC_SOURCES
 from mscnk.engine import BatchEngine, Phase, ScipyEngine, cores
 from mscnk.engine._roadrunner import RoadRunnerEngine
-from mscnk.experiment._protocol import Protocol
+from mscnk.experiment import Simulator
 from mscnk.model import CompiledModel
 from mscnk.scenarios import load_scenario
 
@@ -88,9 +88,11 @@ def prepare(model: CompiledModel, n: int, seed: int) -> Problems:
     params = random_parameters(rng, model, n)
     engine = BatchEngine()
     states, inputs, times = [], [], []
+    names = model.parameters
     for row in range(n):
-        protocol = Protocol(model, params[row], engine)
-        _, phase = protocol.main_phase(random_condition(rng), samples=2)
+        simulator = Simulator(params=dict(zip(names, params[row])), engine=engine)
+        result = simulator.simulate(random_condition(rng), timecourse_samples=2)
+        phase = result.trajectory.main_phase
         states.append(phase.state)
         inputs.append(phase.inputs)
         times.append(phase.times)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import mscnk
 from mscnk.analysis import load_findings
-from mscnk.analysis._calibrate import FindingsEvaluator
-from mscnk.analysis._margins import margin
+from mscnk.analysis import FindingsEvaluator, margin
+from mscnk.runs import executor_for
 from mscnk.model import model_hash, parameter_owners
 from mscnk.scenarios import load_scenario
 
@@ -43,19 +43,19 @@ def main() -> None:
     table = {p.name: p for p in model.parameters}
     fitted = [p.name for p in model.parameters if p.provenance.startswith(("fitted", "estimate"))]
     findings = [f for path in FINDINGS for f in load_findings(path)]
-    evaluator = FindingsEvaluator(findings, workers=args.workers)
+    executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
+    evaluator = FindingsEvaluator(findings, fitted, executor=executor)
     defaults = {name: p.value for name, p in table.items()}
     began = time.perf_counter()
-    try:
-        baseline = evaluator.results(defaults)
-        baseline_s = time.perf_counter() - began
-        broken: dict[tuple[str, str], list[str]] = {}
-        for name in fitted:
-            for label, factor in (("down", 1 - args.perturbation), ("up", 1 + args.perturbation)):
-                results = evaluator.results({**defaults, name: defaults[name] * factor})
-                broken[(name, label)] = [r.id for r in results if not r.passed]
-    finally:
-        evaluator.close()
+    baseline = evaluator.results(defaults)
+    baseline_s = time.perf_counter() - began
+    moves = [(name, label, factor) for name in fitted
+             for label, factor in (("down", 1 - args.perturbation), ("up", 1 + args.perturbation))]
+    perturbed = evaluator.results_many([  # one batch; a move stops at the parameter's bound
+        {**defaults, name: min(max(defaults[name] * factor, table[name].lower), table[name].upper)}
+        for name, _, factor in moves])
+    broken = {(name, label): [r.id for r in results if not r.passed]
+              for (name, label, _), results in zip(moves, perturbed)}
     total_s = time.perf_counter() - began
     n, passed = len(baseline), sum(r.passed for r in baseline)
     pct = f"{args.perturbation:.0%}"
