@@ -8,7 +8,6 @@ set a ``probe`` has it recorded by calling the function on probe wells.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -111,26 +110,15 @@ class ReadoutSet(Mapping[str, ReadoutDeclaration]):
         return {name: r.unit for name, r in self._declared.items()}
 
     def compute(self, wells: Any) -> dict[str, float]:
-        """Every readout of one condition's ``wells``, in declaration order.
-
-        A readout whose unit cannot be negative (cells, concentrations, folds, shares,
-        % lysis) is floored at zero, so a solved state a hair below zero reads 0; a signed
-        one within :data:`ROUND_OFF` of zero reads 0. (The tests check states unfloored.)
-        """
-        out = {}
-        for name, declaration in self._declared.items():
-            value = float(declaration.compute(wells))
-            if not math.isnan(value):
-                if not declaration.signed:
-                    value = max(value, 0.0)
-                elif abs(value) < ROUND_OFF:
-                    value = 0.0
-            out[name] = value
-        return out
+        """Every readout of one condition's ``wells``, in declaration order (floored as
+        :func:`floored` says)."""
+        return {name: float(floored(np.asarray(declaration.compute(wells), dtype=float),
+                                    declaration.signed))
+                for name, declaration in self._declared.items()}
 
     def compute_many(self, views: Sequence[Any]) -> list[dict[str, float]]:
         """Every readout of many conditions: with ``stack``, one call per readout over the
-        stacked views (the same values and floors as :meth:`compute`); else one by one."""
+        stacked views (the same values as :meth:`compute`); else one by one."""
         if not views:
             return []
         if self.stack is None:
@@ -138,13 +126,21 @@ class ReadoutSet(Mapping[str, ReadoutDeclaration]):
         batch = self.stack(views)
         values = np.empty((len(views), len(self._declared)))
         for column, declaration in enumerate(self._declared.values()):
-            value = np.broadcast_to(np.asarray(declaration.compute(batch), dtype=float),
-                                    (len(views),)).copy()
-            finite = ~np.isnan(value)
-            if not declaration.signed:
-                value[finite] = np.maximum(value[finite], 0.0)
-            else:
-                value[finite & (np.abs(np.where(finite, value, 1.0)) < ROUND_OFF)] = 0.0
-            values[:, column] = value
+            value = np.asarray(declaration.compute(batch), dtype=float)
+            values[:, column] = floored(np.broadcast_to(value, (len(views),)), declaration.signed)
         names = list(self._declared)
         return [dict(zip(names, row)) for row in values.tolist()]
+
+
+def floored(values: np.ndarray, signed: bool) -> np.ndarray:
+    """Readout values as reported: a readout whose unit cannot be negative (cells,
+    concentrations, folds, shares, % lysis) is floored at zero, so a solved state a hair
+    below zero reads 0; a signed one within :data:`ROUND_OFF` of zero reads 0; NaN (the
+    readout does not apply) stays. (The tests check states unfloored.)"""
+    out = np.array(values, dtype=float)  # a copy, any shape
+    finite = ~np.isnan(out)
+    if signed:
+        out[finite & (np.abs(np.where(finite, out, 1.0)) < ROUND_OFF)] = 0.0
+    else:
+        out[finite] = np.maximum(out[finite], 0.0)
+    return out
