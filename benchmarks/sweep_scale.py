@@ -6,8 +6,10 @@ Runs the same experiment (default: the README's 20,000-condition sweep) through
 ``mscnk.runs.run_sweep`` with each executor, into a fresh store each time, and checks that
 every store holds the same rows:
 
-- ``local``: what ``mscnk run FILE`` does on this machine (``--workers`` = all cores: a dask
-  LocalCluster of single-threaded worker processes, started and stopped by the run);
+- ``local``: what ``mscnk run FILE`` does on this machine (``--workers`` = all cores: this
+  process with a chunk thread per core on up to two cores, else a LocalCluster);
+- ``cluster``: a dask LocalCluster of one single-threaded worker process per core, started
+  and stopped by the run;
 - ``scheduler``: a 2-worker dask LocalCluster started beforehand, reached by its address
   (what ``mscnk run FILE --scheduler ADDRESS`` does with a cluster);
 - ``threads``: this process, the batched engine's numba threads on all cores.
@@ -100,7 +102,8 @@ def kernel_bound(experiment, conditions: int = BOUND_CONDITIONS) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", default="examples/large_sweep.yaml")
-    parser.add_argument("--only", nargs="*", default=["local", "scheduler", "threads"])
+    parser.add_argument("--only", nargs="*",
+                        default=["local", "cluster", "scheduler", "threads"])
     args = parser.parse_args()
     experiment = load_experiment(args.file)
     print(f"{args.file}: {len(experiment.jobs())} conditions, {cores()} cores", flush=True)
@@ -109,6 +112,9 @@ def main() -> None:
         root = Path(folder)
         if "local" in args.only:
             tables["local"] = _timed("local", experiment, root / "local")[1]
+        if "cluster" in args.only:
+            tables["cluster"] = _timed("cluster", experiment, root / "cluster",
+                                       executor=Dask(workers=cores()))[1]
         if "scheduler" in args.only:
             from distributed import Client, LocalCluster
 

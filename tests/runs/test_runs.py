@@ -282,14 +282,18 @@ def test_the_in_process_and_dask_executors_satisfy_the_protocol():
 
 def test_executor_for_keeps_the_choice_of_workers_and_scheduler():
     from mscnk.engine import cores
-    from mscnk.runs import Dask, InProcess, LOCAL_CLUSTER_MIN_JOBS, executor_for
+    from mscnk.runs import (Dask, InProcess, LOCAL_CLUSTER_MIN_JOBS, THREADS_SUFFICE,
+                            executor_for)
 
     many, few = LOCAL_CLUSTER_MIN_JOBS, LOCAL_CLUSTER_MIN_JOBS - 1
     assert executor_for(1, None, 10 * many) == InProcess(threads=1)
+    assert executor_for(2, None, 10 * many) == InProcess(threads=2)
     assert executor_for(4, None, few) == InProcess(threads=4)
     assert executor_for(4, None, many) == Dask(workers=4)
     assert executor_for(None, None, few) == InProcess(threads=cores())
-    assert executor_for(None, None, many) == Dask(workers=cores())
+    assert executor_for(None, None, many) == (InProcess(threads=cores())
+                                              if cores() <= THREADS_SUFFICE
+                                              else Dask(workers=cores()))
     assert executor_for(3, "tcp://10.0.0.1:8786", 5) == Dask(address="tcp://10.0.0.1:8786")
 
 

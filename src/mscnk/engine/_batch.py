@@ -128,10 +128,7 @@ class BatchEngine:
         if batch == 1 or self.threads == 1:
             # serial rows never enter numba's thread pool, so one-thread engines are safe to
             # call from several threads at once (dask workers with many threads)
-            for row in range(batch):
-                status[row] = kernel.module.integrate(
-                    states[row], params[row], inputs[row], times[row], float(self.rtol),
-                    atol[row], 0.0, int(self.max_steps), out[row], counters[row])
+            kernel.module.integrate_rows(*arguments)
         else:
             self._parallel(kernel, arguments)
         return BatchSolution(times, out, status, counters)

@@ -48,8 +48,8 @@ log = logging.getLogger("mscnk")
 COMPILE_ESTIMATE_S = 90
 
 #: The compiled functions of a kernel module; numba keeps each in its own cache files.
-FUNCTIONS = ("_positive", "integrate", "integrate_batch", "rhs", "jacobian_values",
-             "lu_factor", "lu_solve", "rosenbrock_stages")
+FUNCTIONS = ("_positive", "integrate", "integrate_rows", "integrate_batch", "rhs",
+             "jacobian_values", "lu_factor", "lu_solve", "rosenbrock_stages")
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,9 @@ def _load_module(name: str, text: str) -> tuple[ModuleType, bool]:
 
 
 def _compile_now(module: ModuleType, n: int) -> None:
-    """Compile (or load from numba's cache) ``integrate`` and ``integrate_batch`` for the
-    argument types the engine uses, on a span of zero length (nothing is integrated)."""
+    """Compile (or load from numba's cache) ``integrate``, ``integrate_rows`` and
+    ``integrate_batch`` for the argument types the engine uses, on a span of zero length
+    (nothing is integrated)."""
     one = np.zeros((1, n))
     times = np.zeros((1, 2))
     counters = np.zeros((1, 4), dtype=np.int64)
@@ -124,6 +125,8 @@ def _compile_now(module: ModuleType, n: int) -> None:
                      counters[0])
     module.integrate_batch(one, one, one, times, 1e-6, one, 0.0, 1, np.zeros((1, 2, n)),
                            status, counters)
+    module.integrate_rows(one, one, one, times, 1e-6, one, 0.0, 1, np.zeros((1, 2, n)),
+                          status, counters)
 
 
 def build_kernel(source: NumbaSource, key: str, tableau: RosenbrockTableau) -> Kernel:

@@ -158,6 +158,16 @@ def integrate(y0, p, u, times, rtol, atol, first_step, max_steps, out, counters)
     return status
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def integrate_rows(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
+                   status, counters):
+    """``integrate`` for every row of the batch, one after another in this thread (no thread
+    pool: safe to call from several Python threads at once)."""
+    for b in range(states.shape[0]):
+        status[b] = integrate(states[b], params[b], inputs[b], times[b], rtol, atol[b],
+                              first_step, max_steps, out[b], counters[b])
+
+
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def integrate_batch(states, params, inputs, times, rtol, atol, first_step, max_steps, out,
                     status, counters):

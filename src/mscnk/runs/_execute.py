@@ -32,6 +32,11 @@ MIN_IN_FLIGHT = 4
 #: Below this many pending conditions a local run stays in this process (engine threads on
 #: the cores asked for): starting worker processes costs more than it saves.
 LOCAL_CLUSTER_MIN_JOBS = 1000
+#: Up to this many workers, threads of this process keep up with worker processes: a
+#: chunk's Python holds the GIL for about a third of its time (0.43 of 1.23 ms a condition
+#: on one thread; ``docs/runs.md``), so threads saturate near three cores, and on two they
+#: beat a LocalCluster, which spends seconds starting its processes.
+THREADS_SUFFICE = 2
 
 
 class ExecutorError(Exception):
@@ -214,12 +219,13 @@ class Dask:
 def executor_for(workers: int | None, scheduler: str | None, jobs: int) -> Executor:
     """The executor that ``--workers`` and ``--scheduler`` choose for ``jobs`` pending
     conditions: the dask scheduler at ``scheduler`` (``workers`` is then ignored); this
-    process with ``workers`` engine threads (None: all cores) for one worker or fewer than
-    :data:`LOCAL_CLUSTER_MIN_JOBS` conditions; else a dask LocalCluster of ``workers``."""
+    process with ``workers`` chunk threads (None: all cores) for up to
+    :data:`THREADS_SUFFICE` workers or fewer than :data:`LOCAL_CLUSTER_MIN_JOBS`
+    conditions; else a dask LocalCluster of ``workers`` processes."""
     _at_least_one("workers", workers, none=" (or None: all cores)")
     if scheduler:
         return Dask(address=scheduler)
     workers = cores() if workers is None else workers
-    if workers == 1 or jobs < LOCAL_CLUSTER_MIN_JOBS:
+    if workers <= THREADS_SUFFICE or jobs < LOCAL_CLUSTER_MIN_JOBS:
         return InProcess(threads=workers)
     return Dask(workers=workers)
