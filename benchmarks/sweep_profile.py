@@ -21,7 +21,7 @@ from mscnk.runs import ChunkTask, run_chunk, run_schema
 
 #: Functions whose cumulative time is reported, by stage.
 STAGES = {
-    "kernel (integrate)": ("mscnk_kernel_", "integrate"),
+    "kernel (integrate_rows)": ("mscnk_kernel_", "integrate_rows"),
     "building phases": ("protocol.py", "main_phase_from"),
     "pre-phases and K562 phases": ("protocol.py", "pre_phases"),
     "readouts (a chunk at once)": ("_readouts.py", "compute_many"),
