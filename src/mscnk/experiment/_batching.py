@@ -22,10 +22,14 @@ def _content(array: np.ndarray | None) -> bytes | None:
     return None if array is None else np.ascontiguousarray(array, dtype=float).tobytes()
 
 
+def _phase_content(phase: Phase) -> tuple:
+    return (phase.name, float(phase.duration_h), _content(phase.state), _content(phase.inputs),
+            _content(phase.times))
+
+
 def phase_key(phase: Phase, params: np.ndarray) -> tuple:
     """Everything a solve of ``phase`` with ``params`` depends on, exactly (bytes)."""
-    return (phase.name, float(phase.duration_h), _content(phase.state), _content(phase.inputs),
-            _content(phase.times), _content(params))
+    return (*_phase_content(phase), _content(params))
 
 
 class PhaseBatch:
@@ -46,8 +50,7 @@ class PhaseBatch:
     def add(self, phase: Phase, params: np.ndarray) -> int:
         # parameter rows by identity (a simulator's vector is one object; equal vectors of
         # two simulators only miss a chance to share), the phase by content
-        key = (phase.name, phase.duration_h, _content(phase.state), _content(phase.inputs),
-               _content(phase.times), id(params))
+        key = (*_phase_content(phase), id(params))
         row = self._index.get(key)
         if row is None:
             row = self._index[key] = len(self.phases)

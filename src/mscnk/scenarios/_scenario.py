@@ -135,6 +135,11 @@ class Scenario:
         return f"mscnk.scenarios:compiled_model_of:{self.location}"
 
     @cached_property
+    def parameters_by_name(self) -> Mapping[str, Any]:
+        """The model's declared parameters by name (do not modify)."""
+        return {p.name: p for p in self.model.parameters}
+
+    @cached_property
     def readout_names(self) -> tuple[str, ...]:
         return tuple(self.readouts)
 
@@ -205,5 +210,5 @@ def compiled_model_of(location: str) -> CompiledModel:
 
 
 def scenario_parameters(scenario: Scenario) -> Mapping[str, Any]:
-    """The scenario's declared parameters by name."""
-    return {p.name: p for p in scenario.model.parameters}
+    """The scenario's declared parameters by name (made once per scenario)."""
+    return scenario.parameters_by_name
