@@ -14,14 +14,18 @@ every store holds the same rows:
   (what ``mscnk run FILE --scheduler ADDRESS`` does with a cluster);
 - ``threads``: this process, the batched engine's numba threads on all cores.
 
-Times include everything ``run_sweep`` does (planning, cluster start-up for ``local``,
-writing chunks and results.csv), not the Python start-up of a CLI process.
+The model is compiled and :func:`gc.freeze` called first, as ``mscnk run`` does. Times
+include everything ``run_sweep`` does (planning, cluster start-up for ``local``,
+writing chunks and results.csv), not the Python start-up of a CLI process. Each run starts
+cold: the simulators (and the shared phases they keep) of the run before are cleared.
 
-Then the kernel bound, measured in the same run: a sample of the experiment's conditions
-(chunks of 256, as a sweep makes them) is simulated once while every ``solve_batch`` call
-is recorded; those exact calls (the states, inputs, parameters and sample times of every
-phase the sweep solves for them: pre-phases, reference wells, main wells, controls, K562
-re-tests) are then timed again on the batched engine alone with every core. The last lines:
+Then the kernel bound, measured in the same run: the experiment's chunks (the first
+``--bound-conditions`` of them in plan order, all of the default sweep) are simulated in this
+process exactly as the sweep makes them, in order with one simulator per parameter set,
+while every ``solve_batch`` call is recorded; those exact calls (the states, inputs,
+parameters and sample times of every phase the sweep solves: pre-phases, reference wells,
+main wells, matched controls, K562 re-tests; a shared phase only where it is not kept yet)
+are then timed again on the batched engine alone with every core. The last lines:
 
     kernel_wells_per_s: phases the engine alone integrates per second (all cores)
     wells_per_condition: phases a condition needs (distinct phases, as the sweep solves them)
@@ -32,6 +36,8 @@ re-tests) are then timed again on the batched engine alone with every core. The 
 from __future__ import annotations
 
 import argparse
+import gc
+import itertools
 import logging
 import tempfile
 import time
@@ -41,18 +47,20 @@ import numpy as np
 import pandas as pd
 
 from mscnk.engine import BatchEngine, cores
-from mscnk.experiment import Simulator, load_experiment, simulate_batch
-from mscnk.runs import Dask, InProcess, run_sweep
+from mscnk.experiment import load_experiment
+from mscnk.runs import (ChunkTask, Dask, InProcess, clear_simulators, default_chunk_size,
+                        run_chunk, run_schema, run_sweep)
 from mscnk.store import RunStore
 
-#: Conditions whose phases measure the kernel bound, and the chunk they are simulated in.
-BOUND_CONDITIONS, BOUND_CHUNK = 2048, 256
+#: The most conditions whose phases measure the kernel bound (the plan's first ones).
+BOUND_CONDITIONS = 100_000
 
 
 rates: dict[str, float] = {}  # executor -> conditions/s
 
 
 def _timed(name: str, experiment, out: Path, **options) -> tuple[float, pd.DataFrame]:
+    clear_simulators()  # every run starts cold
     started = time.perf_counter()
     summary = run_sweep(experiment, out, **options)
     wall = time.perf_counter() - started
@@ -64,13 +72,12 @@ def _timed(name: str, experiment, out: Path, **options) -> tuple[float, pd.DataF
     return wall, RunStore.open(out).read()
 
 
-def kernel_bound(experiment, conditions: int = BOUND_CONDITIONS) -> tuple[float, float]:
-    """(kernel wells/s on every core, wells per condition) for a sample of the experiment."""
-    import random
-
-    jobs = experiment.jobs()
-    sample = random.Random(1).sample(jobs, min(conditions, len(jobs)))
-    scenario = experiment.scenario
+def kernel_bound(experiment, conditions: int = BOUND_CONDITIONS) -> tuple[float, float, int]:
+    """(kernel wells/s on every core, wells per condition, conditions measured) for the
+    experiment's first ``conditions`` conditions, chunked and kept as the sweep does."""
+    size = default_chunk_size(experiment.size, cores())
+    jobs = list(itertools.islice(experiment.iter_jobs({}), conditions))
+    schema = run_schema(experiment.scenario, [])
     recorded: list[tuple[np.ndarray, ...]] = []
     original = BatchEngine.solve_batch
 
@@ -78,25 +85,21 @@ def kernel_bound(experiment, conditions: int = BOUND_CONDITIONS) -> tuple[float,
         recorded.append(tuple(np.array(a, dtype=float) for a in (states, inputs, params, times)))
         return original(self, model, states, inputs, params, times)
 
+    clear_simulators()
     BatchEngine.solve_batch = recording
     try:
-        simulators: dict[tuple, Simulator] = {}
-        for start in range(0, len(sample), BOUND_CHUNK):
-            pairs = []
-            for job in sample[start:start + BOUND_CHUNK]:
-                key = tuple(sorted(job.params.items()))
-                if key not in simulators:
-                    simulators[key] = Simulator(scenario, job.params)
-                pairs.append((simulators[key], job.condition))
-            simulate_batch(pairs)
+        for index, start in enumerate(range(0, len(jobs), size)):
+            run_chunk(ChunkTask(index, tuple(jobs[start:start + size]), schema,
+                                scenario=experiment.scenario))
     finally:
         BatchEngine.solve_batch = original
-    engine, model = BatchEngine(threads=None), scenario.compiled
+        clear_simulators()
+    engine, model = BatchEngine(threads=None), experiment.scenario.compiled
     wells = sum(len(call[0]) for call in recorded)
     started = time.perf_counter()
     for states, inputs, params, times in recorded:
         engine.solve_batch(model, states, inputs, params, times)
-    return wells / (time.perf_counter() - started), wells / len(sample)
+    return wells / (time.perf_counter() - started), wells / len(jobs), len(jobs)
 
 
 def main() -> None:
@@ -106,7 +109,9 @@ def main() -> None:
                         default=["local", "cluster", "scheduler", "threads"])
     args = parser.parse_args()
     experiment = load_experiment(args.file)
-    print(f"{args.file}: {len(experiment.jobs())} conditions, {cores()} cores", flush=True)
+    print(f"{args.file}: {experiment.size} conditions, {cores()} cores", flush=True)
+    _ = experiment.scenario.compiled
+    gc.freeze()  # as ``mscnk run`` does once its model is compiled
     tables = {}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -130,8 +135,9 @@ def main() -> None:
     names = list(tables)
     same = all(tables[n].equals(tables[names[0]]) for n in names[1:])
     print(f"identical rows across executors: {same}")
-    kernel_wells_per_s, wells_per_condition = kernel_bound(experiment)
+    kernel_wells_per_s, wells_per_condition, measured = kernel_bound(experiment)
     conditions_per_s = rates[names[0]]
+    print(f"kernel bound from the plan's first {measured} conditions")
     print(f"kernel_wells_per_s: {kernel_wells_per_s:.0f}")
     print(f"wells_per_condition: {wells_per_condition:.2f}")
     print(f"conditions_per_s: {conditions_per_s:.0f} ({names[0]})")

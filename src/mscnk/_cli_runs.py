@@ -4,6 +4,7 @@ is in :mod:`mscnk._cli_plot`)."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -67,6 +68,18 @@ def run(
     _print_run(summary, format, chosen.readouts.units)
 
 
+def _freeze_the_model(experiment) -> None:
+    """Declare and compile the run's model, then move every object this process holds so
+    far (the model's hundreds of thousands of SymPy nodes, the libraries) out of the garbage
+    collector's way (:func:`gc.freeze`): this process keeps them to its end, and a sweep's
+    full collections would otherwise walk them again and again (about a tenth of a long
+    run's time; ``docs/runs.md``)."""
+    import gc
+
+    _ = experiment.scenario.compiled  # declared and compiled here, once
+    gc.freeze()
+
+
 def _run_with_progress(experiment, out: Path, **options):
     """``run_sweep`` under a rich progress bar (conditions, conditions/s, ETA)."""
     import signal
@@ -81,6 +94,7 @@ def _run_with_progress(experiment, out: Path, **options):
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
+    _freeze_the_model(experiment)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
@@ -112,18 +126,37 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
+def _write_csv(frame) -> None:
+    """Rows on stdout as CSV, through the store's one CSV writer (as ``results.csv``)."""
+    import pyarrow as pa
+
+    from mscnk.store import write_csv
+
+    sys.stdout.flush()
+    write_csv([pa.Table.from_pandas(frame, preserve_index=False)], sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
 def _print_run(summary, format: Format, units: dict[str, str]) -> None:
     """The rows (csv, json, or a table for small runs), then a one-screen summary."""
-    from mscnk.store import RunStore, StoreError
+    from mscnk.store import RESULTS, RunStore, StoreError
 
-    if format is not Format.table or summary.jobs <= TABLE_ROWS:
+    written = summary.path / RESULTS
+    if format is Format.csv and written.is_file():  # the run's own results.csv, as written
+        frame = None
+    elif format is not Format.table or summary.jobs <= TABLE_ROWS:
         try:
             frame = RunStore.open(summary.path).read()
         except StoreError as error:
             fail([str(error)])
     try:
-        if format is Format.csv:
-            _write(frame.set_index("condition").to_csv())
+        if format is Format.csv and frame is None:
+            sys.stdout.flush()
+            with open(written, "rb") as handle:
+                shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        elif format is Format.csv:
+            _write_csv(frame[["condition", *(c for c in frame.columns if c != "condition")]])
         elif format is Format.json:
             records = json.loads(frame.to_json(orient="records"))
             _write(json.dumps(records, indent=2) + "\n")
@@ -211,7 +244,7 @@ def results(
         frame = frame[_default_columns(frame, scenario_of_run(path).readout_names)]
     try:
         if format is Format.csv:
-            _write(frame.to_csv(index=False))
+            _write_csv(frame)
         elif format is Format.json:
             _write(json.dumps(json.loads(frame.to_json(orient="records")), indent=2) + "\n")
         else:

@@ -49,7 +49,8 @@ def test_a_failing_condition_is_a_value_and_the_rest_go_on(simulator):
     long = {"nk": {"preactivation_h": 0}, "duration_h": 1000.0}
     simulator.simulate(short)  # the reference wells (48-72 h) are not what is tested here
     strict = Simulator(engine=BatchEngine(max_steps=25))
-    strict._kept.update(simulator._kept)
+    for content, solution in simulator.kept.items():
+        strict.kept.keep(content, solution)
     outcomes = strict.simulate_many([short, long, short], timecourse_samples=2)
     assert isinstance(outcomes[1], SolverError) and "too many steps" in str(outcomes[1])
     alone = strict.simulate(short, timecourse_samples=2)
@@ -151,7 +152,7 @@ def test_a_reference_failing_in_a_batch_fails_its_conditions_and_is_not_kept(
         patch.setattr(_batching, "solve_phases", solve_phases)
         outcomes = fresh.simulate_many(conditions)
     assert all(f"{failing!r}: forced" in str(o) for o in outcomes), outcomes
-    assert all(key[0] != failing for key in fresh._kept)
+    assert all(content[0] != failing for content, _ in fresh.kept.items())
     for condition, outcome in zip(conditions, fresh.simulate_many(conditions)):
         assert_same_result(outcome, simulator.simulate(condition))
 

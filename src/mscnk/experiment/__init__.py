@@ -4,6 +4,7 @@ Generic: the scenario (:mod:`mscnk.scenarios`) supplies the condition schema, th
 and the readouts; ``Condition`` here is the co-culture's schema (the default scenario).
 """
 
+from mscnk.experiment._batching import KEPT_BYTES, KeptPhases
 from mscnk.experiment._export import export_condition_sbml, pick_condition
 from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, field_paths, load_conditions
 from mscnk.experiment._jobs import Experiment, Job, field_types, load_experiment, plan_hash
@@ -16,7 +17,8 @@ from mscnk.scenarios import ConditionError
 from mscnk.scenarios.coculture import Condition
 
 __all__ = [
-    "MAX_CONDITIONS", "Condition", "ConditionError", "Experiment", "Job", "Result", "Simulator",
+    "KEPT_BYTES", "MAX_CONDITIONS", "Condition", "ConditionError", "Experiment", "Job",
+    "KeptPhases", "Result", "Simulator",
     "deep_merge", "export_condition_sbml", "field_paths", "field_types", "flatten",
     "load_conditions", "load_experiment", "load_parameters", "parameter_values",
     "parameter_vector", "pick_condition", "plan_hash", "read_data", "result_columns", "run_conditions",

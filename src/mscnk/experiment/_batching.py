@@ -1,6 +1,7 @@
-"""``PhaseBatch``: phases gathered for one engine call, identical ones solved once.
+"""``PhaseBatch``: phases gathered for one engine call, identical ones solved once;
+``KeptPhases``: a simulator's solved shared phases, kept between batches.
 
-``simulate_pairs`` gathers one stage (pre-phases, main phases, K562 re-tests) of many wells
+``simulate_batch`` gathers one stage (pre-phases, main phases, K562 re-tests) of many wells
 and parameter sets before solving any of them. Wells repeat phases exactly (a well and its
 ``without_msc`` control share the NK pre-activation; a ratio sweep shares every
 ``without_nk`` control), and the batched engine integrates each row on its own, so a phase
@@ -8,6 +9,9 @@ with the same content gives bitwise the same solution whether solved once or aga
 """
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -27,9 +31,66 @@ def _phase_content(phase: Phase) -> tuple:
             _content(phase.times))
 
 
-def phase_key(phase: Phase, params: np.ndarray) -> tuple:
-    """Everything a solve of ``phase`` with ``params`` depends on, exactly (bytes)."""
-    return (*_phase_content(phase), _content(params))
+def phase_content(phase: Phase) -> tuple:
+    """Everything a solve of ``phase`` depends on for one parameter vector, exactly (bytes)."""
+    return _phase_content(phase)
+
+
+#: Bytes of solved shared phases one simulator keeps (the least recently used go first):
+#: room for about 2,900 pre-phases of 49 samples or 60,000 two-sample control wells of the
+#: co-culture's 57 species.
+KEPT_BYTES = 64 * 2**20
+
+
+class KeptPhases:
+    """Solved phases of one parameter set by content: shared phases (pre-phases, reference
+    and control wells) are solved once while they stay, whichever batch asks again.
+
+    At most ``limit`` bytes of solutions (least recently used out first); safe to share
+    between the threads that run chunks with one simulator.
+    """
+
+    def __init__(self, limit: int = KEPT_BYTES):
+        self.limit = limit
+        self._solutions: OrderedDict[tuple, PhaseSolution] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._solutions)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def items(self) -> list[tuple[tuple, PhaseSolution]]:
+        """(content, solution) of every kept phase, least recently used first."""
+        with self._lock:
+            return list(self._solutions.items())
+
+    def get(self, content: tuple) -> PhaseSolution | None:
+        with self._lock:
+            solution = self._solutions.get(content)
+            if solution is not None:
+                self._solutions.move_to_end(content)
+            return solution
+
+    def keep(self, content: tuple, solution: PhaseSolution) -> PhaseSolution:
+        """Keep ``solution`` (unless one is kept already: that one is returned)."""
+        with self._lock:
+            kept = self._solutions.get(content)
+            if kept is not None:
+                return kept
+            self._solutions[content] = solution
+            self._bytes += _size(solution)
+            while self._bytes > self.limit and len(self._solutions) > 1:
+                _, dropped = self._solutions.popitem(last=False)
+                self._bytes -= _size(dropped)
+            return solution
+
+
+def _size(solution: PhaseSolution) -> int:
+    return solution.time_h.nbytes + solution.states.nbytes
 
 
 class PhaseBatch:
@@ -47,10 +108,11 @@ class PhaseBatch:
     def __len__(self) -> int:
         return len(self.phases)
 
-    def add(self, phase: Phase, params: np.ndarray) -> int:
+    def add(self, phase: Phase, params: np.ndarray, content: tuple | None = None) -> int:
+        """The row of ``phase`` (``content``: its :func:`phase_content`, if known)."""
         # parameter rows by identity (a simulator's vector is one object; equal vectors of
         # two simulators only miss a chance to share), the phase by content
-        key = (*_phase_content(phase), id(params))
+        key = (*(content or _phase_content(phase)), id(params))
         row = self._index.get(key)
         if row is None:
             row = self._index[key] = len(self.phases)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, quick_engine
-from mscnk.experiment._batching import PhaseBatch, phase_key
+from mscnk.experiment._batching import KeptPhases, PhaseBatch, phase_content
 from mscnk.experiment._parameters import check_value
 from mscnk.model import CompiledModel
 from mscnk.scenarios import (ConditionError, Reference, Run, Scenario, Trajectory, load_scenario,
@@ -123,8 +123,9 @@ class Simulator:
 
     ``scenario``: a :class:`~mscnk.scenarios.Scenario`, a built-in name or a scenario folder
     (None: the co-culture); ``params``: parameter values over the scenario's defaults;
-    ``engine``: the solver (default: the batched engine). Reference phases (wells every
-    condition compares against) are solved once and kept.
+    ``engine``: the solver (default: the batched engine). Shared phases (those a protocol
+    yields as :class:`~mscnk.scenarios.Reference`: reference wells, pre-phases, matched
+    controls) are solved once and kept (:class:`~mscnk.experiment.KeptPhases`).
     """
 
     def __init__(self, scenario: Scenario | str | None = None,
@@ -137,16 +138,7 @@ class Simulator:
         self.params = parameter_vector(self.scenario, params)
         self.engine: Engine = engine if engine is not None else BatchEngine()
         self.protocol = self.scenario.protocol(self.model, self.params)
-        self._kept: dict[tuple, PhaseSolution] = {}  # reference phases by content
-        self._keys: dict[int, tuple[Reference, tuple]] = {}  # id -> (reference, content key)
-
-    def reference_key(self, reference: Reference) -> tuple:
-        """The content key of a reference phase (kept per object: protocols reuse theirs)."""
-        known = self._keys.get(id(reference))
-        if known is None or known[0] is not reference:
-            known = self._keys[id(reference)] = (reference, phase_key(reference.phase,
-                                                                      self.params))
-        return known[1]
+        self.kept = KeptPhases()  # shared phases (references, controls) by content
 
     def simulate(self, condition: Any, *, timecourse_samples: int | None = None) -> Result:
         """One condition (a condition object or a mapping); raises ``SolverError`` if a phase
@@ -225,10 +217,10 @@ def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> No
         params = item.simulator.params
         for wanted in item.request:
             if isinstance(wanted, Reference):
-                key = item.simulator.reference_key(wanted)
-                kept = item.simulator._kept.get(key)
+                content = phase_content(wanted.phase)
+                kept = item.simulator.kept.get(content)
                 plan.append(("kept", kept) if kept is not None
-                            else ("keep", key, batch.add(wanted.phase, params)))
+                            else ("keep", content, batch.add(wanted.phase, params, content)))
             else:
                 plan.append(("row", batch.add(wanted, params)))
         plans.append(plan)
@@ -242,7 +234,7 @@ def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> No
                 item.run.close()
                 break
             if step[0] == "keep":
-                item.simulator._kept.setdefault(step[1], solution)
+                item.simulator.kept.keep(step[1], solution)
             solutions.append(solution)
         else:
             _advance(item, solutions, engine)

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mscnk.engine import BatchEngine, cores
 from mscnk.experiment import Experiment, Job, load_experiment, plan_hash
@@ -35,7 +36,7 @@ from mscnk.runs._execute import Executor, executor_for
 from mscnk.runs._table import changed_parameters, run_schema
 from mscnk.runs._work import ChunkTask, local_model_hash
 from mscnk.runs._reuse import open_for, verify_finished
-from mscnk.store import RESULTS, DamagedChunk, RunStore, write_atomically
+from mscnk.store import RESULTS, DamagedChunk, RunStore, write_atomically, write_csv
 
 #: The most conditions per chunk: enough wells for the batched engine to keep every core
 #: busy (3 wells each), few enough that a lost chunk costs seconds.
@@ -282,40 +283,41 @@ def read_back(store: RunStore, *, write_csv: bool) -> _Counts:
     metadata = store.metadata()
     counts = _Counts()
 
-    def frames():
+    def tables():
         for index in sorted(store.finished()):
-            frame = store.read_chunk(index, metadata=metadata).to_pandas()
-            ok = frame["status"] == "ok"
-            counts.ok += int(ok.sum())
-            counts.failed += int((~ok).sum())
-            counts.errors.update(str(e) for e in frame.loc[~ok, "error"])
-            yield frame
+            table = store.read_chunk(index, metadata=metadata)
+            ok = pc.equal(table.column("status"), "ok")
+            counts.ok += pc.sum(ok).as_py() or 0
+            failed = table.filter(pc.invert(ok))
+            counts.failed += failed.num_rows
+            counts.errors.update(str(e) for e in failed.column("error").to_pylist())
+            yield table
 
     if write_csv:
-        write_results_csv(store, frames())
+        write_results_csv(store, tables())
     else:
-        for _ in frames():
+        for _ in tables():
             pass
     return counts
 
 
-def write_results_csv(store: RunStore, frames: Iterable[pd.DataFrame] | None = None) -> Path:
+def write_results_csv(store: RunStore, tables: Iterable[pa.Table] | None = None) -> Path:
     """Every row of a complete run as ``results.csv`` (condition first, job order), written
-    chunk by chunk; ``frames``: the chunks' rows in order (default: read and checked)."""
-    if frames is None:
+    chunk by chunk; ``tables``: the chunks' rows in order (default: read and checked)."""
+    if tables is None:
         metadata = store.metadata()
-        frames = (store.read_chunk(i, metadata=metadata).to_pandas()
-                  for i in sorted(store.finished()))
+        tables = (store.read_chunk(i, metadata=metadata) for i in sorted(store.finished()))
     path = store.path / RESULTS
     written = store.metadata().get("written", [])
     if RESULTS not in written:  # claimed before it is written: --overwrite may remove it
         store.update(written=[*written, RESULTS])
 
+    def condition_first(table: pa.Table) -> pa.Table:
+        return table.select(["condition", *(c for c in table.column_names if c != "condition")])
+
     def write(temporary: Path) -> None:
-        with open(temporary, "w", newline="") as handle:
-            for number, frame in enumerate(frames):
-                columns = ["condition", *[c for c in frame.columns if c != "condition"]]
-                frame[columns].to_csv(handle, index=False, header=number == 0)
+        with open(temporary, "wb") as handle:
+            write_csv(map(condition_first, tables), handle)
 
     write_atomically(path, write)
     return path

@@ -2,7 +2,8 @@
 
 Runs in the driver process or in a dask worker and keeps a few
 :class:`~mscnk.experiment.Simulator` objects (one per parameter set and engine) between
-chunks, so reference wells are simulated once per process.
+chunks, so shared phases (reference wells, pre-phases, matched controls) are simulated once
+per process while they are kept (:func:`clear_simulators` lets them go).
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ def _simulator(scenario: Scenario, params: dict[str, float], engine: BatchEngine
         while len(_simulators) > SIMULATORS_KEPT:
             _simulators.popitem(last=False)
         return simulator
+
+
+def clear_simulators() -> int:
+    """Forget the simulators this process keeps between chunks (with their kept reference
+    wells, pre-phases and controls: up to :data:`SIMULATORS_KEPT` of them); the number
+    forgotten. The next chunk starts afresh, bitwise the same, only slower."""
+    with _simulators_lock:
+        count = len(_simulators)
+        _simulators.clear()
+        return count
 
 
 class ModelMismatch(RuntimeError):

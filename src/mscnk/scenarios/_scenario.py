@@ -55,7 +55,9 @@ class Trajectory:
 
 @dataclass(frozen=True)
 class Reference:
-    """A phase the simulator solves once and keeps (same content, same solution)."""
+    """A phase that conditions share (a reference well, a pre-phase, a matched control):
+    the simulator solves it once and keeps its solution while there is room (same content
+    and parameters, bitwise the same solution), so later batches that ask again reuse it."""
 
     phase: Phase
 

@@ -50,6 +50,7 @@ class CocultureProtocol:
         self._main_inputs: dict[tuple, np.ndarray] = {}  # see main_inputs
         self._reference_phases: dict[str, tuple[Reference, Reference]] = {}  # see _references
         self._k562_references: dict[tuple, Reference] = {}  # see _k562_alone
+        self._k562_wells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # see _k562_well
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
         self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
 
@@ -60,8 +61,7 @@ class CocultureProtocol:
         Kept by the fields they come from (every well builds several phases; the catalogs
         are fixed), and returned as a copy to fill in.
         """
-        key = (condition.msc.source, condition.msc.knockdown, condition.exosomes.source,
-               condition.tumor.line, condition.nk.car)
+        key = _blank_key(condition)
         if key not in self._blanks:
             self._blanks[key] = self._make_blank_inputs(condition)
         return self._blanks[key].copy()
@@ -146,9 +146,8 @@ class CocultureProtocol:
     # -- main phase ------------------------------------------------------------------
     def main_inputs(self, condition: Condition) -> np.ndarray:
         """Inputs of the main phase (kept by the fields they come from; a copy)."""
-        key = (condition.msc.source, condition.msc.knockdown, condition.exosomes.source,
-               condition.tumor.line, condition.nk.car, condition.nk.activation,
-               condition.culture, condition.drugs, condition.blockade)
+        key = (*_blank_key(condition), condition.nk.activation, condition.culture,
+               condition.drugs, condition.blockade)
         if key not in self._main_inputs:
             if len(self._main_inputs) >= KEPT_INITIAL_STATES:
                 self._main_inputs.clear()
@@ -189,13 +188,20 @@ class CocultureProtocol:
 
     # -- K562 re-test ----------------------------------------------------------------
     def _k562_well(self, condition: Condition) -> tuple[np.ndarray, np.ndarray]:
-        """State and inputs of the re-test well before NK cells go in: 10^4 K562 alone."""
-        bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
-                         msc={"cells": 0})
-        u = self._blank_inputs(bare)
-        self._set(u, cell_dynamics=1.0, contact=1.0)
-        x = self._place(self._fresh_state(u, bare), tumor=K562_ASSAY_TARGETS)
-        return x, u
+        """State and inputs of the re-test well before NK cells go in: 10^4 K562 alone
+        (copies; made once per medium and CAR, as the well depends on nothing else)."""
+        key = (condition.medium, condition.nk.car)
+        if key not in self._k562_wells:
+            if len(self._k562_wells) >= KEPT_INITIAL_STATES:
+                self._k562_wells.clear()
+            bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
+                             msc={"cells": 0})
+            u = self._blank_inputs(bare)
+            self._set(u, cell_dynamics=1.0, contact=1.0)
+            self._k562_wells[key] = (self._place(self._fresh_state(u, bare),
+                                                 tumor=K562_ASSAY_TARGETS), u)
+        x, u = self._k562_wells[key]
+        return x.copy(), u.copy()
 
     def k562_alone_phase(self, condition: Condition) -> Phase:
         """K562 grown alone for the re-test of a resolved condition, unsolved."""
@@ -269,14 +275,16 @@ class CocultureProtocol:
         wells = self.wells(condition, samples)
         pre = {label: self.pre_phases(well) for label, (well, _) in wells.items()}
         references = self._references(condition.msc.source)
-        solved = yield [*references, *(phase for phases in pre.values() for phase in phases)]
+        solved = yield [*references,
+                        *(Reference(phase) for phases in pre.values() for phase in phases)]
         licensed, il2 = solved[0].final, solved[1].final
         rest = iter(solved[2:])
         pre_solved = {label: [next(rest) for _ in phases] for label, phases in pre.items()}
 
         mains = {label: self.main_phase_from(well, pre_solved[label], samples=well_samples)
                  for label, (well, well_samples) in wells.items()}
-        solved = yield list(mains.values())
+        solved = yield [phase if label == "main" else Reference(phase)  # controls are shared
+                        for label, phase in mains.items()]
         trajectories = {label: Trajectory((*pre_solved[label], solution), mains[label])
                         for label, solution in zip(mains, solved)}
         main = trajectories.pop("main")
@@ -301,6 +309,12 @@ class CocultureProtocol:
             k562_pct=k562, untreated_msc=self.untreated(condition.msc.source),
             licensed_msc=licensed, il2_nk=il2)
         return Outcome(None, main, trajectories, wells=view)  # readouts: by the chunk
+
+
+def _blank_key(condition: Condition) -> tuple:
+    """The fields the inputs every phase shares come from (see ``_blank_inputs``)."""
+    return (condition.msc.source, condition.msc.knockdown, condition.exosomes.source,
+            condition.tumor.line, condition.nk.car)
 
 
 def main_sample_times(duration_h: float, samples: int) -> np.ndarray:
