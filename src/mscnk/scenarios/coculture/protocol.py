@@ -29,6 +29,9 @@ KEPT_INITIAL_STATES = 4096
 K562_ASSAY_NK = 1e5
 K562_ASSAY_TARGETS = 1e4
 K562_ASSAY_H = 4.0
+#: Species the main phase sets from the condition: cells, then mediators added at its start.
+MAIN_START = ("msc", "tumor", "nk_bright", "nk_dim", "pge2", "kynurenine", "tgfb_active", "ifng",
+              "tnfa", "il1b", "il10", "hgf", "hla_g5", "activin_a", "adenosine", "exosomes")
 #: Reference wells for *_rel readouts measured against activated or licensed cells.
 IL2_REFERENCE = Condition(msc={"cells": 0}, nk={"cells": 1e5})
 LICENSED_REFERENCE_NG_ML = 100.0
@@ -45,12 +48,18 @@ class CocultureProtocol:
         self._compartment = np.array([s.compartment for s in model.model.species])
         self._per_cell = np.array([s.kind == "per_cell" for s in model.model.species])
         self._medium = np.array([s.kind == "medium" for s in model.model.species])
+        #: Per-cell states a pre-phase hands to the main phase, by the cells it treats.
+        self._carried = {owner: self._per_cell & (self._compartment == owner)
+                         for owner in ("msc", "nk")}
+        #: What the main phase starts with, in the order main_phase_from fills it.
+        self._main_slots = np.array([self._species[name] for name in MAIN_START])
         self._untreated: dict[str, np.ndarray] = {}  # see untreated
         self._missing = np.full(len(model.species), np.nan)  # a control well not run
         self._main_inputs: dict[tuple, np.ndarray] = {}  # see main_inputs
         self._reference_phases: dict[str, tuple[Reference, Reference]] = {}  # see _references
         self._k562_references: dict[tuple, Reference] = {}  # see _k562_alone
         self._k562_wells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # see _k562_well
+        self._pre_phases: dict[tuple, Phase | None] = {}  # see pretreatment_phase
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
         self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
 
@@ -118,7 +127,32 @@ class CocultureProtocol:
     # -- pre-phases ------------------------------------------------------------------
     # Builders return unsolved phases, so that many wells go to the engine together.
     def pretreatment_phase(self, condition: Condition) -> Phase | None:
-        """The MSC pre-treatment of a resolved condition, unsolved; None if it has none."""
+        """The MSC pre-treatment of a resolved condition, unsolved; None if it has none.
+
+        Made once per protocol for the fields it comes from (a sweep's wells share a few
+        dozen pre-phases): the same object comes back, to be found kept by its content."""
+        key = ("pretreatment", *_values(condition.msc), *_values(condition.medium),
+               *_blank_key(condition))
+        if key not in self._pre_phases:
+            self._keep_pre_phase(key, self._make_pretreatment_phase(condition))
+        return self._pre_phases[key]
+
+    def preactivation_phase(self, condition: Condition) -> Phase | None:
+        """The NK pre-activation of a resolved condition, unsolved; None if it has none
+        (made once per protocol for the fields it comes from, as the pre-treatment)."""
+        nk = condition.nk
+        key = ("preactivation", nk.cells, nk.preactivation_h, *_values(nk.activation),
+               *_values(condition.medium), *_blank_key(condition))
+        if key not in self._pre_phases:
+            self._keep_pre_phase(key, self._make_preactivation_phase(condition))
+        return self._pre_phases[key]
+
+    def _keep_pre_phase(self, key: tuple, phase: Phase | None) -> None:
+        if len(self._pre_phases) >= KEPT_INITIAL_STATES:
+            self._pre_phases.clear()
+        self._pre_phases[key] = phase
+
+    def _make_pretreatment_phase(self, condition: Condition) -> Phase | None:
         msc = condition.msc
         if not (msc.ifng_pretreatment_ng_ml > 0 or msc.tlr3_priming or msc.tlr4_priming):
             return None
@@ -128,8 +162,7 @@ class CocultureProtocol:
                         ifng=msc.ifng_pretreatment_ng_ml)
         return _sampled(Phase("pretreatment", msc.pretreatment_h, x, u))
 
-    def preactivation_phase(self, condition: Condition) -> Phase | None:
-        """The NK pre-activation of a resolved condition, unsolved; None if it has none."""
+    def _make_preactivation_phase(self, condition: Condition) -> Phase | None:
         nk = condition.nk
         if nk.preactivation_h <= 0:
             return None
@@ -146,8 +179,8 @@ class CocultureProtocol:
     # -- main phase ------------------------------------------------------------------
     def main_inputs(self, condition: Condition) -> np.ndarray:
         """Inputs of the main phase (kept by the fields they come from; a copy)."""
-        key = (*_blank_key(condition), condition.nk.activation, condition.culture,
-               condition.drugs, condition.blockade)
+        key = (*_blank_key(condition), *_values(condition.nk.activation), condition.culture,
+               *_values(condition.drugs), condition.blockade)
         if key not in self._main_inputs:
             if len(self._main_inputs) >= KEPT_INITIAL_STATES:
                 self._main_inputs.clear()
@@ -172,17 +205,14 @@ class CocultureProtocol:
         u = self.main_inputs(condition)
         x = self._fresh_state(u, condition)
         for phase in pre:
-            owner = "msc" if phase.name == "pretreatment" else "nk"
-            carried = self._per_cell & (self._compartment == owner)
+            carried = self._carried["msc" if phase.name == "pretreatment" else "nk"]
             x[carried] = phase.final[carried]
-        m = condition.mediators
-        x = self._place(
-            x, msc=condition.msc.cells, tumor=condition.tumor.cells,
-            **self._nk_cells(condition.nk.cells or 0.0),
-            pge2=m.pge2_ng_ml, kynurenine=m.kynurenine_uM, tgfb_active=m.tgfb_ng_ml,
-            ifng=m.ifng_ng_ml, tnfa=m.tnfa_ng_ml, il1b=m.il1b_ng_ml, il10=m.il10_ng_ml,
-            hgf=m.hgf_ng_ml, hla_g5=m.hla_g5_ng_ml, activin_a=m.activin_a_ng_ml,
-            adenosine=m.adenosine_uM, exosomes=condition.exosomes.ug_ml)
+        m, nk = condition.mediators, self._nk_cells(condition.nk.cells or 0.0)
+        x[self._main_slots] = (
+            condition.msc.cells, condition.tumor.cells, nk["nk_bright"], nk["nk_dim"],
+            m.pge2_ng_ml, m.kynurenine_uM, m.tgfb_ng_ml, m.ifng_ng_ml, m.tnfa_ng_ml,
+            m.il1b_ng_ml, m.il10_ng_ml, m.hgf_ng_ml, m.hla_g5_ng_ml, m.activin_a_ng_ml,
+            m.adenosine_uM, condition.exosomes.ug_ml)
         return Phase("main", condition.duration_h, x, u,
                      times=main_sample_times(condition.duration_h, samples))
 
@@ -190,7 +220,7 @@ class CocultureProtocol:
     def _k562_well(self, condition: Condition) -> tuple[np.ndarray, np.ndarray]:
         """State and inputs of the re-test well before NK cells go in: 10^4 K562 alone
         (copies; made once per medium and CAR, as the well depends on nothing else)."""
-        key = (condition.medium, condition.nk.car)
+        key = (*_values(condition.medium), condition.nk.car)
         if key not in self._k562_wells:
             if len(self._k562_wells) >= KEPT_INITIAL_STATES:
                 self._k562_wells.clear()
@@ -214,7 +244,7 @@ class CocultureProtocol:
         if total <= 0:
             return None
         x, u = self._k562_well(condition)
-        carried = self._per_cell & (self._compartment == "nk")
+        carried = self._carried["nk"]
         x[carried] = nk_state[carried]
         share = nk_state[self._species["nk_bright"]] / total
         x = self._place(x, nk_bright=share * K562_ASSAY_NK, nk_dim=(1 - share) * K562_ASSAY_NK)
@@ -309,6 +339,12 @@ class CocultureProtocol:
             k562_pct=k562, untreated_msc=self.untreated(condition.msc.source),
             licensed_msc=licensed, il2_nk=il2)
         return Outcome(None, main, trajectories, wells=view)  # readouts: by the chunk
+
+
+def _values(fields: object) -> tuple:
+    """The field values of a flat part of a condition (Msc, Medium, Drugs...), as a key
+    (hashed and compared in C, unlike the pydantic model itself)."""
+    return tuple(fields.__dict__.values())
 
 
 def _blank_key(condition: Condition) -> tuple:
