@@ -89,7 +89,7 @@ def _set_path(target: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     parts = path.split(".")
     for part in parts[:-1]:
         child = node.get(part)
-        node[part] = dict(child) if isinstance(child, Mapping) else {}
+        node[part] = dict(child) if isinstance(child, (dict, Mapping)) else {}  # dict: fast
         node = node[part]
     node[parts[-1]] = value
     return out
@@ -110,6 +110,11 @@ def _label(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "+".join(str(v) for v in value) or "none"
     return show(value, 60) if not isinstance(value, str) else value
+
+
+def _tag(path: str, value: Any) -> str:
+    """How a swept value shows in a condition's name: ``ratio=3``."""
+    return f"{path}={_label(value)}"
 
 
 def _same_key(value: Any) -> Any:
@@ -172,20 +177,23 @@ class ConditionPlan(MappingABC):
     def __len__(self) -> int:
         return len(self._named) * math.prod(len(v) for v in self._sweep.values())
 
-    def _name(self, name: str | None, combo: tuple[Any, ...]) -> str:
+    def _name(self, name: str | None, tags: tuple[str, ...]) -> str:
         if not self._sweep:
             return "condition" if name is None else name
-        tag = ",".join(f"{p}={_label(v)}" for p, v in zip(self._sweep, combo))
+        tag = ",".join(tags)
         return f"{name}[{tag}]" if name is not None else tag
 
     def raw_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(name, raw mapping)`` of every condition, unvalidated, in plan order."""
+        # each axis value with its name tag (``ratio=3``), made once, not once per condition
+        axes = [[(value, _tag(path, value)) for value in values]
+                for path, values in self._sweep.items()]
         for name, raw in self._named:
-            for combo in itertools.product(*self._sweep.values()):
+            for combo in itertools.product(*axes):
                 condition = raw
-                for path, value in zip(self._sweep, combo):
+                for path, (value, _) in zip(self._sweep, combo):
                     condition = _set_path(condition, path, value)
-                yield self._name(name, combo), condition
+                yield self._name(name, tuple(tag for _, tag in combo)), condition
 
     def _where(self, name: str) -> str:
         return "" if self._single else f"condition {name!r}"
@@ -289,7 +297,8 @@ class ConditionPlan(MappingABC):
         try:
             self.condition.parse(raw)
         except ValidationError as error:
-            where = self._where(self._name(name, tuple(combo.values())))
+            tags = tuple(_tag(path, value) for path, value in zip(self._sweep, combo.values()))
+            where = self._where(self._name(name, tags))
             if keep is None:
                 return describe(error, self.condition, where=where)
             wanted = [e for e in error.errors()
