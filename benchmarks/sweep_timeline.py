@@ -5,12 +5,14 @@
 Runs the experiment into a temporary store through a dask LocalCluster of one worker
 process per core (``--threads``: this process, ``InProcess()``) and prints when the first
 and the last chunk landed, when the run ended, and the rate between the first and the
-last chunk (from ``run_sweep``'s progress callback).
+last chunk (from ``run_sweep``'s progress callback). The model is compiled and
+:func:`gc.freeze` called first, as ``mscnk run`` does.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +28,8 @@ def main() -> None:
     parser.add_argument("--threads", action="store_true", help="this process, not a cluster")
     args = parser.parse_args()
     experiment = load_experiment(args.file)
+    _ = experiment.scenario.compiled
+    gc.freeze()  # as ``mscnk run`` does once its model is compiled
     executor = InProcess() if args.threads else Dask(workers=cores())
     marks: list[tuple[float, int]] = []
     started = time.perf_counter()
