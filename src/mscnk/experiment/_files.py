@@ -22,7 +22,7 @@ import math
 from functools import lru_cache
 from collections.abc import Iterator, Mapping as MappingABC
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -84,14 +84,25 @@ def field_paths(model: type[BaseModel], prefix: str = "") -> tuple[str, ...]:
 
 def _set_path(target: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy of ``target`` with the dotted ``path`` set (its blocks must be mappings)."""
+    return _set_paths(target, [(path.split("."), value)])
+
+
+def _set_paths(target: dict[str, Any], settings: Iterable[tuple[list[str], Any]]
+               ) -> dict[str, Any]:
+    """A copy of ``target`` with every ``(path parts, value)`` set, each block on the way
+    copied once (``target`` itself is not changed)."""
     out = dict(target)
-    node = out
-    parts = path.split(".")
-    for part in parts[:-1]:
-        child = node.get(part)
-        node[part] = dict(child) if isinstance(child, (dict, Mapping)) else {}  # dict: fast
-        node = node[part]
-    node[parts[-1]] = value
+    copied = {id(out)}
+    for parts, value in settings:
+        node = out
+        for part in parts[:-1]:
+            child = node.get(part)
+            if id(child) not in copied:
+                child = dict(child) if isinstance(child, Mapping) else {}
+                node[part] = child
+                copied.add(id(child))
+            node = child
+        node[parts[-1]] = value
     return out
 
 
@@ -186,14 +197,12 @@ class ConditionPlan(MappingABC):
     def raw_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(name, raw mapping)`` of every condition, unvalidated, in plan order."""
         # each axis value with its name tag (``ratio=3``), made once, not once per condition
-        axes = [[(value, _tag(path, value)) for value in values]
+        axes = [[(path.split("."), value, _tag(path, value)) for value in values]
                 for path, values in self._sweep.items()]
         for name, raw in self._named:
             for combo in itertools.product(*axes):
-                condition = raw
-                for path, (value, _) in zip(self._sweep, combo):
-                    condition = _set_path(condition, path, value)
-                yield self._name(name, tuple(tag for _, tag in combo)), condition
+                condition = _set_paths(raw, ((parts, value) for parts, value, _ in combo))
+                yield self._name(name, tuple(tag for _, _, tag in combo)), condition
 
     def _where(self, name: str) -> str:
         return "" if self._single else f"condition {name!r}"
