@@ -101,3 +101,14 @@ def test_docs_writes_the_model_description(tmp_path):
 def test_no_arguments_shows_help():
     result = run_cli([])
     assert "run" in _words(result.output) and "explain" in _words(result.output)
+
+
+def test_run_format_csv_prints_the_runs_own_results_csv(tmp_path):
+    source = tmp_path / "sweep.yaml"
+    source.write_text("sweep:\n  ratio: [1, 3]\n  culture: [contact, transwell]\n")
+    result = run_cli(["run", source, "--out", tmp_path / "out", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "out" / "results.csv").read_text()
+    assert result.stdout == written
+    assert written.splitlines()[0].startswith("condition,job,named_condition,")
+    assert len(written.splitlines()) == 1 + 4

@@ -359,3 +359,31 @@ def test_pending_jobs_counts_what_a_resumed_run_has_left(complete, tmp_path):
     with pytest.raises(RunInterrupted):
         run_sweep(SWEEP, partial, executor=Reversed(), chunk_size=5, on_chunk=stop_after_one)
     assert pending_jobs(partial, 12, resume=True) == 10  # chunk 2 (2 conditions) is done
+
+
+def test_simulators_kept_by_a_process_stay_within_its_budget_of_kept_phases(monkeypatch):
+    """Kept phases of all the process's simulators together beyond the budget: the least
+    recently used simulators go (never the one just asked for)."""
+    import numpy as np
+
+    from mscnk.engine import BatchEngine, PhaseSolution
+    from mscnk.runs import _work
+    from mscnk.scenarios import load_scenario
+
+    scenario, engine = load_scenario(), BatchEngine(threads=1)
+    big = PhaseSolution("x", np.zeros(2), np.zeros((2, 500)))  # 8,016 bytes
+    monkeypatch.setattr(_work, "KEPT_BYTES_PER_PROCESS", 20_000)
+    _work.clear_simulators()
+    try:
+        first = _work._simulator(scenario, {}, engine)
+        first.kept.keep(("a",), big)
+        second = _work._simulator(scenario, {"p_granule_kill": 0.5}, engine)
+        second.kept.keep(("b",), big)
+        assert _work._simulator(scenario, {}, engine) is first  # 16 kB: both stay
+        first.kept.keep(("c",), big)  # 24 kB now; the next new simulator trims
+        third = _work._simulator(scenario, {"p_granule_kill": 0.6}, engine)
+        assert third is _work._simulator(scenario, {"p_granule_kill": 0.6}, engine)
+        assert _work._simulator(scenario, {}, engine) is first  # used more recently: stays
+        assert _work._simulator(scenario, {"p_granule_kill": 0.5}, engine) is not second
+    finally:
+        _work.clear_simulators()

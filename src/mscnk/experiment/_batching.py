@@ -26,14 +26,10 @@ def _content(array: np.ndarray | None) -> bytes | None:
     return None if array is None else np.ascontiguousarray(array, dtype=float).tobytes()
 
 
-def _phase_content(phase: Phase) -> tuple:
-    return (phase.name, float(phase.duration_h), _content(phase.state), _content(phase.inputs),
-            _content(phase.times))
-
-
 def phase_content(phase: Phase) -> tuple:
     """Everything a solve of ``phase`` depends on for one parameter vector, exactly (bytes)."""
-    return _phase_content(phase)
+    return (phase.name, float(phase.duration_h), _content(phase.state), _content(phase.inputs),
+            _content(phase.times))
 
 
 #: Bytes of solved shared phases one simulator keeps (the least recently used go first):
@@ -112,7 +108,7 @@ class PhaseBatch:
         """The row of ``phase`` (``content``: its :func:`phase_content`, if known)."""
         # parameter rows by identity (a simulator's vector is one object; equal vectors of
         # two simulators only miss a chance to share), the phase by content
-        key = (*(content or _phase_content(phase)), id(params))
+        key = (*(content or phase_content(phase)), id(params))
         row = self._index.get(key)
         if row is None:
             row = self._index[key] = len(self.phases)

@@ -33,9 +33,9 @@ MIN_IN_FLIGHT = 4
 #: the cores asked for): starting worker processes costs more than it saves.
 LOCAL_CLUSTER_MIN_JOBS = 1000
 #: Up to this many workers, threads of this process keep up with worker processes: a
-#: chunk's Python holds the GIL for about a third of its time (0.43 of 1.23 ms a condition
-#: on one thread; ``docs/runs.md``), so threads saturate near three cores, and on two they
-#: beat a LocalCluster, which spends seconds starting its processes.
+#: chunk's Python holds the GIL for about two fifths of its time (0.31 of 0.74 ms a
+#: condition on one thread; ``docs/runs.md``), so threads saturate between two and three
+#: cores, and on two they beat a LocalCluster, which spends seconds starting its processes.
 THREADS_SUFFICE = 2
 
 

@@ -19,8 +19,11 @@ from mscnk.engine import BatchEngine
 from mscnk.experiment import Job
 from mscnk.scenarios import Scenario, load_scenario
 
-#: Simulators kept per process (each caches its reference wells).
+#: Simulators kept per process (each keeps its shared phases, up to
+#: :data:`~mscnk.experiment.KEPT_BYTES`), and the bytes of kept phases of all of them
+#: together beyond which the least recently used simulators go.
 SIMULATORS_KEPT = 64
+KEPT_BYTES_PER_PROCESS = 256 * 2**20
 _simulators: OrderedDict[tuple, object] = OrderedDict()
 _simulators_lock = threading.Lock()
 
@@ -51,8 +54,11 @@ def _simulator(scenario: Scenario, params: dict[str, float], engine: BatchEngine
             return _simulators[key]
         simulator = Simulator(scenario, params, engine=engine)
         _simulators[key] = simulator
-        while len(_simulators) > SIMULATORS_KEPT:
-            _simulators.popitem(last=False)
+        kept = sum(other.kept.nbytes for other in _simulators.values())
+        while len(_simulators) > 1 and (len(_simulators) > SIMULATORS_KEPT
+                                        or kept > KEPT_BYTES_PER_PROCESS):
+            _, dropped = _simulators.popitem(last=False)
+            kept -= dropped.kept.nbytes
         return simulator
 
 
