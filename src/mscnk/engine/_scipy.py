@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from mscnk.model import CompiledModel
 
@@ -106,6 +105,8 @@ class ScipyEngine:
 
         def jacobian(_t, x):
             return model.jacobian(np.maximum(x, 0.0), params, inputs)
+
+        from scipy.integrate import solve_ivp  # here: a sweep on the batched engine never needs it
 
         scale = np.maximum(np.abs(phase.state), 1.0)
         result = solve_ivp(field, (0.0, phase.duration_h), phase.state, method=self.method,
