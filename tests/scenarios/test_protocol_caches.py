@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 from mscnk.experiment import Condition
 from mscnk.scenarios import load_scenario
@@ -46,7 +47,11 @@ def _phases(protocol, condition):
             protocol.main_inputs(condition), protocol.k562_alone_phase(condition))
 
 
-def test_cached_phases_equal_freshly_built_ones():
+@pytest.mark.parametrize("kept", [4096, 1])  # 1: every cache is emptied as it fills
+def test_cached_phases_equal_freshly_built_ones(monkeypatch, kept):
+    from mscnk.scenarios.coculture import protocol
+
+    monkeypatch.setattr(protocol, "KEPT_INITIAL_STATES", kept)
     scenario = load_scenario()
     model = scenario.compiled
     params = model.default_parameters()

@@ -12,7 +12,7 @@ wells, main phases, the K562 re-test), as :mod:`mscnk.scenarios` describes.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class CocultureProtocol:
         self._k562_wells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # see _k562_well
         self._pre_phases: dict[tuple, Phase | None] = {}  # see pretreatment_phase
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
-        self._initials: dict[bytes, np.ndarray] = {}  # see _fresh_state
+        self._initials: dict[tuple, np.ndarray] = {}  # see _fresh_state
 
     # -- inputs ----------------------------------------------------------------------
     def _blank_inputs(self, condition: Condition) -> np.ndarray:
@@ -103,13 +103,8 @@ class CocultureProtocol:
         inputs, so it is kept by the inputs' bytes: a sweep builds thousands of phases
         from a few dozen distinct input vectors.
         """
-        key = u.tobytes()
-        initial = self._initials.get(key)
-        if initial is None:
-            if len(self._initials) >= KEPT_INITIAL_STATES:
-                self._initials.clear()
-            initial = self._initials[key] = self.model.initial(self.params, u)
-        x = initial.copy()
+        x = _made_once(self._initials, (u.tobytes(),),
+                       lambda: self.model.initial(self.params, u)).copy()
         x[self._medium] = 0.0
         x[self._species["tryptophan"]] = condition.medium.tryptophan_uM
         return x
@@ -133,9 +128,8 @@ class CocultureProtocol:
         dozen pre-phases): the same object comes back, to be found kept by its content."""
         key = ("pretreatment", *_values(condition.msc), *_values(condition.medium),
                *_blank_key(condition))
-        if key not in self._pre_phases:
-            self._keep_pre_phase(key, self._make_pretreatment_phase(condition))
-        return self._pre_phases[key]
+        return _made_once(self._pre_phases, key,
+                          lambda: self._make_pretreatment_phase(condition))
 
     def preactivation_phase(self, condition: Condition) -> Phase | None:
         """The NK pre-activation of a resolved condition, unsolved; None if it has none
@@ -143,14 +137,8 @@ class CocultureProtocol:
         nk = condition.nk
         key = ("preactivation", nk.cells, nk.preactivation_h, *_values(nk.activation),
                *_values(condition.medium), *_blank_key(condition))
-        if key not in self._pre_phases:
-            self._keep_pre_phase(key, self._make_preactivation_phase(condition))
-        return self._pre_phases[key]
-
-    def _keep_pre_phase(self, key: tuple, phase: Phase | None) -> None:
-        if len(self._pre_phases) >= KEPT_INITIAL_STATES:
-            self._pre_phases.clear()
-        self._pre_phases[key] = phase
+        return _made_once(self._pre_phases, key,
+                          lambda: self._make_preactivation_phase(condition))
 
     def _make_pretreatment_phase(self, condition: Condition) -> Phase | None:
         msc = condition.msc
@@ -181,11 +169,8 @@ class CocultureProtocol:
         """Inputs of the main phase (kept by the fields they come from; a copy)."""
         key = (*_blank_key(condition), *_values(condition.nk.activation), condition.culture,
                *_values(condition.drugs), condition.blockade)
-        if key not in self._main_inputs:
-            if len(self._main_inputs) >= KEPT_INITIAL_STATES:
-                self._main_inputs.clear()
-            self._main_inputs[key] = self._make_main_inputs(condition)
-        return self._main_inputs[key].copy()
+        return _made_once(self._main_inputs, key,
+                          lambda: self._make_main_inputs(condition)).copy()
 
     def _make_main_inputs(self, condition: Condition) -> np.ndarray:
         u = self._blank_inputs(condition)
@@ -221,17 +206,15 @@ class CocultureProtocol:
         """State and inputs of the re-test well before NK cells go in: 10^4 K562 alone
         (copies; made once per medium and CAR, as the well depends on nothing else)."""
         key = (*_values(condition.medium), condition.nk.car)
-        if key not in self._k562_wells:
-            if len(self._k562_wells) >= KEPT_INITIAL_STATES:
-                self._k562_wells.clear()
-            bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
-                             msc={"cells": 0})
-            u = self._blank_inputs(bare)
-            self._set(u, cell_dynamics=1.0, contact=1.0)
-            self._k562_wells[key] = (self._place(self._fresh_state(u, bare),
-                                                 tumor=K562_ASSAY_TARGETS), u)
-        x, u = self._k562_wells[key]
+        x, u = _made_once(self._k562_wells, key, lambda: self._make_k562_well(condition))
         return x.copy(), u.copy()
+
+    def _make_k562_well(self, condition: Condition) -> tuple[np.ndarray, np.ndarray]:
+        bare = Condition(medium=condition.medium, nk={"car": condition.nk.car, "cells": 1.0},
+                         msc={"cells": 0})
+        u = self._blank_inputs(bare)
+        self._set(u, cell_dynamics=1.0, contact=1.0)
+        return self._place(self._fresh_state(u, bare), tumor=K562_ASSAY_TARGETS), u
 
     def k562_alone_phase(self, condition: Condition) -> Phase:
         """K562 grown alone for the re-test of a resolved condition, unsolved."""
@@ -339,6 +322,21 @@ class CocultureProtocol:
             k562_pct=k562, untreated_msc=self.untreated(condition.msc.source),
             licensed_msc=licensed, il2_nk=il2)
         return Outcome(None, main, trajectories, wells=view)  # readouts: by the chunk
+
+
+_MISSING = object()
+
+
+def _made_once(store: dict, key: tuple, make: Callable[[], Any]) -> Any:
+    """``store[key]``, made by ``make()`` the first time; a full store (more than
+    :data:`KEPT_INITIAL_STATES`) is emptied first. The value is returned as made, not read
+    back, so a chunk thread that empties the store meanwhile cannot take it away."""
+    value = store.get(key, _MISSING)
+    if value is _MISSING:
+        if len(store) >= KEPT_INITIAL_STATES:
+            store.clear()
+        value = store[key] = make()
+    return value
 
 
 def _values(fields: object) -> tuple:
