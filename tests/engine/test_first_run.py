@@ -40,6 +40,19 @@ def test_import_mscnk_loads_no_heavy_library():
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
 
 
+def test_a_sweep_runs_without_the_scipy_integrators():
+    """``mscnk run`` on the batched engine never needs ``scipy.integrate`` (a few tenths of
+    a second of start-up). (pandas it gets anyway: pyarrow imports it on its first array.)"""
+    run = _python("""
+        import sys, tempfile
+        from mscnk.runs import InProcess, run_sweep
+        with tempfile.TemporaryDirectory() as folder:
+            run_sweep({"sweep": {"ratio": [1, 2]}}, folder + "/run", executor=InProcess(1))
+        print("scipy.integrate" in sys.modules)
+    """)
+    assert run.stdout.strip() == "False", run.stdout
+
+
 def test_public_names_still_work():
     run = _python("""
         import mscnk

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-import pandas as pd
 
 import numpy as np
 
@@ -14,6 +13,9 @@ from mscnk.engine import Engine, SolverError
 from mscnk.experiment._files import field_paths
 from mscnk.experiment._simulate import Result, Simulator
 from mscnk.scenarios import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def flatten(condition: Any) -> dict[str, Any]:
@@ -77,6 +79,8 @@ def run_conditions(conditions: Mapping[str, Any], *,
     ``scenario``: whose conditions these are (None: the co-culture); ``engine``: the solver
     (default: the batched engine).
     """
+    import pandas as pd
+
     simulator = Simulator(scenario, params, engine=engine)
     chosen = simulator.scenario
     names = list(conditions)
@@ -101,6 +105,8 @@ def run_experiment(source: str | Path | Mapping[str, Any], *,
     (index: condition, repeated per set). Large runs belong in :func:`mscnk.runs.run_sweep`
     (a results store, workers, resume).
     """
+    import pandas as pd
+
     from mscnk.experiment._jobs import load_experiment
 
     experiment = load_experiment(source, scenario=load_scenario(scenario))

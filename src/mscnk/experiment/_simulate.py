@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, quick_engine
 from mscnk.experiment._batching import KeptPhases, PhaseBatch, phase_content
@@ -22,6 +21,9 @@ from mscnk.experiment._parameters import check_value
 from mscnk.model import CompiledModel
 from mscnk.scenarios import (ConditionError, Reference, Run, Scenario, Trajectory, load_scenario,
                              show)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Result:
         return self.scenario if self.scenario is not None else load_scenario()
 
     def to_series(self) -> pd.Series:
+        import pandas as pd
+
         return pd.Series(self.readouts, name="value")
 
     def _headline(self) -> list[str]:
@@ -107,6 +111,8 @@ def parameter_vector(scenario: Scenario, params: Mapping[str, float] | None) -> 
 
 def timecourse_frame(model: CompiledModel, trajectory: Trajectory) -> pd.DataFrame:
     """States over time; pre-phases get negative times so the main phase starts at 0 h."""
+    import pandas as pd
+
     frames = []
     offset = -sum(p.time_h[-1] for p in trajectory.phases[:-1])
     for phase in trajectory.phases:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from mscnk.experiment import field_types
 from mscnk.scenarios import Scenario, load_scenario
 from mscnk.runs._table import PARAMETER_PREFIX
 from mscnk.store import RunStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Values listed for a swept column before it is shortened to "first ... last".
 SHOWN_VALUES = 6
@@ -55,6 +57,8 @@ def varied_columns(frame: pd.DataFrame,
 
 def readout_ranges(frame: pd.DataFrame, scenario: Scenario | str | None = None) -> pd.DataFrame:
     """Min, median and max of every readout over the ok rows (readouts never defined dropped)."""
+    import pandas as pd
+
     ok = frame[frame["status"] == "ok"] if "status" in frame.columns else frame
     rows = []
     units = load_scenario(scenario).readouts.units
@@ -73,6 +77,8 @@ def readout_ranges(frame: pd.DataFrame, scenario: Scenario | str | None = None) 
 
 def describe(path: str | Path) -> RunDescription:
     """Summarise the run folder at ``path`` (finished chunks only; works mid-run)."""
+    import pandas as pd
+
     store = RunStore.open(path)
     frame = store.read()
     status = frame["status"] if "status" in frame.columns else pd.Series(dtype=str)

@@ -14,10 +14,12 @@ extension or other database can be read or written from a query.
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mscnk.store._store import RunStore, StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: What a query may be, in every refusal.
 ALLOWED = ("a WHERE clause (ratio >= 10 AND culture = 'contact') or one SELECT statement over "

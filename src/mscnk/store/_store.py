@@ -26,13 +26,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mscnk.files import write_atomically
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT = "mscnk-run/1"
 METADATA = "run.json"
@@ -224,6 +226,8 @@ class RunStore:
     def read(self, columns: list[str] | None = None, *, strict: bool = False) -> pd.DataFrame:
         """Every finished row as one table, sorted by ``job`` (empty when nothing finished);
         each chunk checked as it is read (:meth:`read_chunk`; :class:`DamagedChunk`)."""
+        import pandas as pd
+
         metadata = self.metadata()
         tables = [self.read_chunk(i, strict=strict, metadata=metadata)
                   for i in sorted(self.finished())]
