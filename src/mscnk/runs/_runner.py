@@ -253,7 +253,7 @@ def _run_locked(store: RunStore, experiment: Experiment, params: dict[str, float
         raise
     status = "complete" if len(done) == count else "incomplete"
     try:  # every chunk read back and checked once: for the counts, results.csv and the status
-        counts = read_back(store, write_csv=status == "complete")
+        counts = read_back(store, results_csv=status == "complete")
     except DamagedChunk:
         _close_session(store, "incomplete", len(done))
         raise
@@ -279,9 +279,9 @@ class _Counts:
     errors: Counter = field(default_factory=Counter)
 
 
-def read_back(store: RunStore, *, write_csv: bool) -> _Counts:
+def read_back(store: RunStore, *, results_csv: bool) -> _Counts:
     """Read every chunk back (checked, :meth:`RunStore.read_chunk` strict), one at a time:
-    ok and failed rows, the failures' messages, and (``write_csv``) ``results.csv``."""
+    ok and failed rows, the failures' messages, and (``results_csv``) ``results.csv``."""
     metadata = store.metadata()
     counts = _Counts()
 
@@ -295,7 +295,7 @@ def read_back(store: RunStore, *, write_csv: bool) -> _Counts:
             counts.errors.update(str(e) for e in failed.column("error").to_pylist())
             yield table
 
-    if write_csv:
+    if results_csv:
         write_results_csv(store, tables())
     else:
         for _ in tables():
