@@ -7,7 +7,6 @@ import json
 import pytest
 
 import mscnk
-from helpers import build_model
 
 from helpers import assert_rejected, run_cli
 
@@ -124,34 +123,6 @@ def test_cli_rejects_a_missing_file(tmp_path):
     out = tmp_path / "out"
     result = run_cli(["run", tmp_path / "nope.yaml", "--out", out])
     assert_rejected(result, out, ["nope.yaml", "does not exist"])
-
-
-#: id -> (parameter file text, strings the message must contain)
-BAD_PARAMS = {
-    "unknown_parameter": ("msc_capacty: 100000\n",
-                          ["msc_capacty", "did you mean 'msc_capacity'"]),
-    "out_of_bounds": ("msc_capacity: 1.0\n", ["msc_capacity", "1.0", "20000", "2000000"]),
-    "not_a_number": ("msc_capacity: lots\n", ["msc_capacity", "lots", "not a number"]),
-    "nested_style_out_of_bounds": ("msc_capacity: {value: -3}\n", ["msc_capacity", "-3"]),
-    "not_a_mapping": ("- 1\n- 2\n", ["mapping"]),
-}
-
-
-@pytest.mark.parametrize("case", list(BAD_PARAMS))
-def test_cli_rejects_bad_parameter_file(tmp_path, case):
-    text, needles = BAD_PARAMS[case]
-    source = tmp_path / "ok.yaml"
-    source.write_text("assay: cytotoxicity\n")
-    params = tmp_path / "params.yaml"
-    params.write_text(text)
-    out = tmp_path / "out"
-    result = run_cli(["run", source, "--out", out, "--params", params])
-    assert_rejected(result, out, needles)
-
-
-def test_parameter_bounds_in_message_are_the_declared_ones():
-    declared = build_model().parameter("msc_capacity")
-    assert (declared.lower, declared.upper) == (20000.0, 2000000.0)  # the numbers used above
 
 
 def test_cli_lists_every_problem_of_a_file(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import mscnk
 from mscnk.experiment import ConditionError, load_experiment, plan_hash
 
-from helpers import assert_rejected, run_cli
+from helpers import assert_rejected, build_model, run_cli
 
 ALIAS_BOMB = (  # 335 bytes that expand to 9**7 (4.8 million) list items
     "a: &a [1,1,1,1,1,1,1,1,1]\n"
@@ -116,6 +116,12 @@ def test_api_raises_condition_error_with_the_cli_message(tmp_path, case):
 
 #: id -> (--params content, strings the message must contain)
 BAD_PARAMS: dict[str, tuple[str | bytes, list[str]]] = {
+    "unknown_parameter": ("msc_capacty: 100000\n",
+                          ["msc_capacty", "did you mean 'msc_capacity'"]),
+    "out_of_bounds": ("msc_capacity: 1.0\n", ["msc_capacity", "1.0", "20000", "2000000"]),
+    "not_a_number": ("msc_capacity: lots\n", ["msc_capacity", "lots", "not a number"]),
+    "nested_style_out_of_bounds": ("msc_capacity: {value: -3}\n", ["msc_capacity", "-3"]),
+    "not_a_mapping": ("- 1\n- 2\n", ["mapping"]),
     "list_as_name": ("[a, b]: 1\n", ["key", "not a list"]),
     "duplicate_name": ("k_decay_ifng: 0.01\nk_decay_ifng: 0.02\n",
                        ["duplicate key 'k_decay_ifng'", "line 2"]),
@@ -141,6 +147,11 @@ def test_cli_refuses_bad_params_cleanly(tmp_path, case):
     out = tmp_path / "out"
     result = run_cli(["run", source, "--out", out, "--params", params])
     assert_rejected(result, out, needles)
+
+
+def test_parameter_bounds_in_message_are_the_declared_ones():
+    declared = build_model().parameter("msc_capacity")
+    assert (declared.lower, declared.upper) == (20000.0, 2000000.0)  # the numbers used above
 
 
 def test_files_over_the_size_limit_are_refused_unread(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from mscnk.store import RunStore
 #: Runs of these tests: this process, rows one after another.
 ONE_THREAD = InProcess(threads=1)
 
-#: 480 co-culture conditions: a few seconds of work in one thread, in chunks of 8.
+#: 240 co-culture conditions: a few seconds of work in one thread, in chunks of 8.
 SWEEP_YAML = """\
 sweep:
   ratio: [0.5, 1, 2, 3, 5, 8, 10, 15, 20, 30]
