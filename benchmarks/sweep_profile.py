@@ -29,9 +29,9 @@ STAGES = {
     "protocol (phases, wells)": ("protocol.py", "run"),
     "  building main phases": ("protocol.py", "main_phase_from"),
     "  pre-phases": ("protocol.py", "pre_phases"),
-    "  matched controls": ("protocol.py", "wells"),
+    "  matched controls": ("protocol.py", "control"),
     "finding kept phases": ("_batching.py", "get"),
-    "hashing phase contents": ("_batching.py", "phase_content"),
+    "hashing phase contents": ("_scipy.py", "content"),
     "readouts (a chunk at once)": ("_readouts.py", "compute_many"),
     "rows into Arrow": ("_table.py", "chunk_table"),
 }

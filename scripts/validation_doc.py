@@ -94,7 +94,7 @@ def main() -> None:
         f"## Robustness: every fitted parameter moved by -{pct} and +{pct}, one at a time",
         "",
         f"{len(fitted)} fitted parameters, {runs} perturbed parameter sets "
-        f"({total_s / 60:.0f} min in all). In {clean} of {runs} sets all {n} findings still "
+        f"({total_s:.0f} s in all). In {clean} of {runs} sets all {n} findings still "
         f"hold; the worst set keeps {holding[0]} of {n}, the median set "
         f"{holding[len(holding) // 2]} of {n}.",
         "",

@@ -78,3 +78,72 @@ def test_every_variant_gives_its_own_pre_phases():
         assert all(phase is not None for phase in group)
         for a, b in itertools.combinations(group, 2):
             assert not _same(a, b)
+
+
+def _protocol():
+    scenario = load_scenario()
+    return scenario.protocol(scenario.compiled, scenario.compiled.default_parameters())
+
+
+def _resolved(**fields) -> Condition:
+    return Condition.model_validate(fields).resolved()
+
+
+def test_controls_leave_out_one_population_and_what_belongs_to_its_cells():
+    condition = _resolved(msc={"source": "adipose", "ifng_pretreatment_ng_ml": 10,
+                               "knockdown": ["ido1"], "tlr3_priming": True},
+                          nk={"car": True, "preactivation_h": 24,
+                              "activation": {"il15_ng_ml": 10}},
+                          culture="transwell", drugs={"one_mt_uM": 500},
+                          mediators={"pge2_ng_ml": 5}, tumor={"cells": 1000})
+    protocol = _protocol()
+    assert protocol.control_labels(condition) == ("without_nk", "without_msc")
+    alone_nk = protocol.control(condition, "without_msc").well
+    assert alone_nk.msc == Condition().msc.model_copy(update={"cells": 0.0})
+    assert alone_nk.model_copy(update={"msc": condition.msc}) == condition
+    alone_msc = protocol.control(condition, "without_nk").well
+    assert (alone_msc.nk.cells, alone_msc.nk.preactivation_h, alone_msc.nk.car) == (0, 0, False)
+    assert alone_msc.nk.activation == condition.nk.activation  # the medium keeps its cytokines
+    assert alone_msc.model_copy(update={"nk": condition.nk}) == condition
+
+
+def test_conditions_share_a_control_only_where_it_leaves_out_what_they_differ_in():
+    protocol = _protocol()
+    base = {"nk": {"activation": {"il2_u_ml": 50}}}
+    same_nk_alone = [_resolved(**base, msc={"source": source, "ifng_pretreatment_ng_ml": dose})
+                     for source in ("bone_marrow", "adipose") for dose in (0, 10)]
+    same_msc_alone = [_resolved(**base, ratio=ratio) for ratio in (0.5, 2, 10)]
+    differ = [_resolved(**base, culture="transwell"), _resolved(**base, drugs={"one_mt_uM": 5}),
+              _resolved(nk={"activation": {"il2_u_ml": 500}})]
+    for label, group in (("without_msc", same_nk_alone), ("without_nk", same_msc_alone)):
+        controls = [protocol.control(c, label) for c in group]
+        assert all(control is controls[0] for control in controls), label
+        for other in differ:
+            assert protocol.control(other, label) is not controls[0], (label, other)
+    # the NK-alone well differs with the NK cells, the MSC-alone well with the MSCs
+    assert protocol.control(same_msc_alone[0], "without_msc") is not \
+        protocol.control(same_msc_alone[1], "without_msc")
+    assert protocol.control(same_nk_alone[0], "without_nk") is not \
+        protocol.control(same_nk_alone[2], "without_nk")
+
+
+@pytest.mark.parametrize("population, own", [
+    ("msc", {"source": "umbilical_cord", "ifng_pretreatment_ng_ml": 100, "tlr4_priming": True,
+             "knockdown": ["cox2", "ido1"]}),
+    ("nk", {"preactivation_h": 0, "car": True})])
+def test_what_a_control_leaves_out_is_inert_without_its_cells(population, own):
+    """The fields a control resets act only through their cells: a well without those cells
+    gives the same readouts with or without them (to solver tolerance)."""
+    from mscnk.experiment import Simulator
+
+    other = {"msc": {"cells": 2e4}, "nk": {"cells": 1e5}, "tumor": {"cells": 1e4}}
+    plain = {**other, population: {**other[population], "cells": 0}}
+    changed = {**other, population: {**other[population], "cells": 0, **own}}
+    simulator = Simulator()
+    a, b = (simulator.simulate(c).readouts for c in (plain, changed))
+    assert a.keys() == b.keys()
+    for name in a:
+        if np.isnan(a[name]):
+            assert np.isnan(b[name]), name
+        else:
+            assert b[name] == pytest.approx(a[name], rel=1e-4, abs=1e-6), name

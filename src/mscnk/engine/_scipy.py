@@ -12,7 +12,7 @@ returned as solved, never clipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -29,13 +29,25 @@ class SolverError(RuntimeError):
 
 @dataclass(frozen=True)
 class Phase:
-    """One stretch of time with fixed inputs, starting from ``state``."""
+    """One stretch of time with fixed inputs, starting from ``state`` (its arrays are not
+    to be changed once the phase is made: ``content`` is computed once)."""
 
     name: str
     duration_h: float
     state: np.ndarray  # (species,)
     inputs: np.ndarray  # (inputs,)
     times: np.ndarray | None = None  # sample times in [0, duration_h]; 49 even steps if None
+
+    @cached_property
+    def content(self) -> tuple:
+        """Everything a solve of the phase depends on for one parameter vector, exactly
+        (name, duration and the arrays' bytes): equal contents, bitwise equal solutions."""
+        return (self.name, float(self.duration_h), _content(self.state),
+                _content(self.inputs), _content(self.times))
+
+
+def _content(array: np.ndarray | None) -> bytes | None:
+    return None if array is None else np.ascontiguousarray(array, dtype=float).tobytes()
 
 
 @dataclass(frozen=True)

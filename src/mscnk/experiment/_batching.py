@@ -22,16 +22,6 @@ from mscnk.model import CompiledModel
 Solved = list[PhaseSolution | SolverError]
 
 
-def _content(array: np.ndarray | None) -> bytes | None:
-    return None if array is None else np.ascontiguousarray(array, dtype=float).tobytes()
-
-
-def phase_content(phase: Phase) -> tuple:
-    """Everything a solve of ``phase`` depends on for one parameter vector, exactly (bytes)."""
-    return (phase.name, float(phase.duration_h), _content(phase.state), _content(phase.inputs),
-            _content(phase.times))
-
-
 #: Bytes of solved shared phases one simulator keeps (the least recently used go first):
 #: room for about 2,900 pre-phases of 49 samples or 60,000 two-sample control wells of the
 #: co-culture's 57 species.
@@ -92,8 +82,9 @@ def _size(solution: PhaseSolution) -> int:
 class PhaseBatch:
     """Phases, each with its parameter row, for one :func:`~mscnk.engine.solve_phases` call.
 
-    ``add`` gives the row a phase's solution will have; a phase added again with identical
-    content and the same parameter vector (the same object) gets the row of the first.
+    ``add`` gives the row a phase's solution will have; a shared phase added again with
+    identical content and the same parameter vector (the same object) gets the row of the
+    first (other phases, a condition's own, get a row each).
     """
 
     def __init__(self) -> None:
@@ -104,17 +95,19 @@ class PhaseBatch:
     def __len__(self) -> int:
         return len(self.phases)
 
-    def add(self, phase: Phase, params: np.ndarray, content: tuple | None = None) -> int:
-        """The row of ``phase`` (``content``: its :func:`phase_content`, if known)."""
-        # parameter rows by identity (a simulator's vector is one object; equal vectors of
-        # two simulators only miss a chance to share), the phase by content
-        key = (*(content or phase_content(phase)), id(params))
-        row = self._index.get(key)
-        if row is None:
-            row = self._index[key] = len(self.phases)
-            self.phases.append(phase)
-            self.rows.append(params)
-        return row
+    def add(self, phase: Phase, params: np.ndarray, *, shared: bool = False) -> int:
+        """The row of ``phase`` (``shared``: one row for every phase of its content)."""
+        if shared:
+            # parameter rows by identity (a simulator's vector is one object; equal vectors
+            # of two simulators only miss a chance to share), the phase by content
+            key = (phase.content, id(params))
+            row = self._index.get(key)
+            if row is not None:
+                return row
+            self._index[key] = len(self.phases)
+        self.phases.append(phase)
+        self.rows.append(params)
+        return len(self.phases) - 1
 
     def solve(self, engine: Engine, model: CompiledModel) -> Solved:
         """Every phase by row; a failure is the row's value, not an exception."""

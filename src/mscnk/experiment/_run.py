@@ -49,8 +49,10 @@ def result_columns(names: Sequence[str], conditions: Sequence[Any],
         "status": ["failed" if f else "ok" for f in failed],
         "error": [str(o) if f else None for o, f in zip(outcomes, failed)]}
     for path in field_paths(scenario.condition):
-        get = attrgetter(path)
-        columns[path] = [_joined(get(condition)) for condition in conditions]
+        values = list(map(attrgetter(path), conditions))
+        if not set(map(type, values)).isdisjoint((list, tuple)):  # only lists are joined
+            values = [_joined(value) for value in values]
+        columns[path] = values
     readout_names = scenario.readout_names
     values = np.full((len(outcomes), len(readout_names)), np.nan)
     nan = float("nan")

@@ -4,7 +4,8 @@ One path: simulating one condition is simulating a batch of one. A scenario's pr
 each condition into stages of phases (:mod:`mscnk.scenarios`); :func:`simulate_batch` drives
 every condition's stages in lockstep, so each stage of every well of every condition goes
 to the engine as one batch (a few parallel kernel calls with the batched engine), whatever
-their parameter sets. Identical phases are solved once; reference phases once per simulator.
+their parameter sets. Shared phases (Reference: pre-phases, reference wells, matched
+controls) are solved once per simulator while it keeps them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 
 from mscnk.engine import BatchEngine, Engine, PhaseSolution, SolverError, quick_engine
-from mscnk.experiment._batching import KeptPhases, PhaseBatch, phase_content
+from mscnk.experiment._batching import KeptPhases, PhaseBatch
 from mscnk.experiment._parameters import check_value
 from mscnk.model import CompiledModel
 from mscnk.scenarios import (ConditionError, Reference, Run, Scenario, Trajectory, load_scenario,
@@ -223,10 +224,10 @@ def _round(active: list[_Condition], engine: Engine, model: CompiledModel) -> No
         params = item.simulator.params
         for wanted in item.request:
             if isinstance(wanted, Reference):
-                content = phase_content(wanted.phase)
+                content = wanted.phase.content
                 kept = item.simulator.kept.get(content)
                 plan.append(("kept", kept) if kept is not None
-                            else ("keep", content, batch.add(wanted.phase, params, content)))
+                            else ("keep", content, batch.add(wanted.phase, params, shared=True)))
             else:
                 plan.append(("row", batch.add(wanted, params)))
         plans.append(plan)

@@ -179,8 +179,10 @@ TLR priming) for `msc.pretreatment_h`; (2) NK pre-activation with the `nk.activa
 cytokines for `nk.preactivation_h`; (3) the main phase, `duration_h` long, from
 `msc.cells` and `nk.cells` in fresh medium with the activation cytokines, `drugs`,
 `blockade`, `mediators`, exosomes and tumor cells. Readouts relative to a control use the
-same condition with one population removed. Ranges: `[a, b]` includes both ends, `(a, b]`
-excludes `a`.
+same condition with one population removed, with what belongs to its cells (without NK: no
+pre-activation, no CAR; without MSC: no MSC source traits, pre-treatment, priming or
+knock-down; all inert without the cells); the medium keeps everything else. Ranges: `[a, b]`
+includes both ends, `(a, b]` excludes `a`.
 """
 
 

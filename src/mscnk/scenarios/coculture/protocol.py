@@ -15,13 +15,14 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from pydantic import BaseModel
 
 from mscnk.catalog import msc_sources, tumor_lines
 from mscnk.engine import Phase, PhaseSolution, sample_times
 from mscnk.model import CompiledModel
 from mscnk.scenarios import Outcome, Reference, Run, Trajectory
 from mscnk.scenarios.coculture.inputs import MSC_TRAITS, TUMOR_TRAITS
-from mscnk.scenarios.coculture.schema import Condition
+from mscnk.scenarios.coculture.schema import Condition, Msc
 from mscnk.scenarios.coculture.wells import Wells
 
 #: Initial states kept per protocol (by input vector) before the store is emptied.
@@ -36,6 +37,33 @@ MAIN_START = ("msc", "tumor", "nk_bright", "nk_dim", "pge2", "kynurenine", "tgfb
 IL2_REFERENCE = Condition(msc={"cells": 0}, nk={"cells": 1e5})
 LICENSED_REFERENCE_NG_ML = 100.0
 LICENSED_REFERENCE_H = 48.0
+
+
+#: What each matched control leaves out: a population's cells and what belongs to those cells
+#: (the NK pre-activation and CAR; the MSC source, pre-treatment, priming and knock-downs),
+#: inert without them; the medium keeps its cytokines, drugs, mediators and exosomes.
+LEFT_OUT: dict[str, tuple[str, dict[str, Any]]] = {
+    "without_nk": ("nk", {"cells": 0.0, "preactivation_h": 0.0, "car": False}),
+    "without_msc": ("msc", {**{name: field.default for name, field in Msc.model_fields.items()},
+                            "cells": 0.0}),
+}
+
+
+class Control:
+    """A matched control well: its condition, its pre-phases, and its main phase (shared,
+    :class:`Reference`) once it is made; kept by the protocol, see ``control``."""
+
+    __slots__ = ("well", "pre", "main")
+
+    def __init__(self, well: Condition, pre: tuple[Phase, ...]):
+        self.well, self.pre = well, pre
+        self.main: Reference | None = None
+
+    def made(self, phase: Phase) -> Reference:
+        """Keep the main phase (made from the solved pre-phases); the one kept first wins."""
+        if self.main is None:
+            self.main = Reference(phase)
+        return self.main
 
 
 class CocultureProtocol:
@@ -62,6 +90,7 @@ class CocultureProtocol:
         self._pre_phases: dict[tuple, Phase | None] = {}  # see pretreatment_phase
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
         self._initials: dict[tuple, np.ndarray] = {}  # see _fresh_state
+        self._controls: dict[tuple, Control] = {}  # see control
 
     # -- inputs ----------------------------------------------------------------------
     def _blank_inputs(self, condition: Condition) -> np.ndarray:
@@ -241,18 +270,31 @@ class CocultureProtocol:
         return 100.0 * (t_alone - t_nk) / t_alone
 
     # -- a condition's wells, in stages ------------------------------------------------
-    def wells(self, condition: Condition, samples: int) -> dict[str, tuple[Condition, int]]:
-        """The wells one resolved condition needs: label -> (well condition, time-course
-        samples). ``main`` is the condition itself; ``without_nk`` and ``without_msc`` are its
-        matched controls (only where the readouts need them)."""
+    def control_labels(self, condition: Condition) -> tuple[str, ...]:
+        """The matched controls a resolved condition's readouts need: ``without_nk`` and
+        ``without_msc``, the condition with that population at 0 cells."""
         has_msc, has_nk = condition.msc.cells > 0, (condition.nk.cells or 0) > 0
-        has_tumor = condition.tumor.cells > 0
-        wells = {"main": (condition, samples)}
-        if has_nk and (has_msc or has_tumor):
-            wells["without_nk"] = (condition.with_cells(nk=0.0), 2)
+        labels = ()
+        if has_nk and (has_msc or condition.tumor.cells > 0):
+            labels += ("without_nk",)
         if has_nk and has_msc:
-            wells["without_msc"] = (condition.with_cells(msc=0.0), 2)
-        return wells
+            labels += ("without_msc",)
+        return labels
+
+    def control(self, condition: Condition, label: str) -> Control:
+        """The matched control ``label`` of a resolved condition: the condition without one
+        population, its cells and what belongs to them (:data:`LEFT_OUT`); the medium keeps
+        everything. Made once per protocol for the fields it comes from, so conditions that
+        differ only in what the control leaves out (or in the ratio that counted the cells)
+        share one."""
+        key = (label, *_control_values(condition, *LEFT_OUT[label]))
+        return _made_once(self._controls, key, lambda: self._make_control(condition, label))
+
+    def _make_control(self, condition: Condition, label: str) -> Control:
+        population, changes = LEFT_OUT[label]
+        left_out = getattr(condition, population).model_copy(update=changes)
+        well = condition.model_copy(update={population: left_out})
+        return Control(well, tuple(self.pre_phases(well)))
 
     def _references(self, source: str) -> tuple[Reference, Reference]:
         """Reference wells of relative readouts: MSCs of ``source`` licensed with IFN-gamma,
@@ -269,7 +311,7 @@ class CocultureProtocol:
 
     def _k562_alone(self, condition: Condition) -> Reference:
         """K562 grown alone for the re-test, in the condition's medium (one per medium)."""
-        key = (condition.medium, condition.nk.car)
+        key = (*_values(condition.medium), condition.nk.car)
         if key not in self._k562_references:
             self._k562_references[key] = Reference(self.k562_alone_phase(condition))
         return self._k562_references[key]
@@ -284,23 +326,32 @@ class CocultureProtocol:
 
     def run(self, condition: Condition, *, samples: int = 49) -> Run:
         """Every phase a resolved condition needs, in three stages (pre-phases and reference
-        wells, main phases, the K562 re-test), then its readouts."""
-        wells = self.wells(condition, samples)
-        pre = {label: self.pre_phases(well) for label, (well, _) in wells.items()}
-        references = self._references(condition.msc.source)
-        solved = yield [*references,
-                        *(Reference(phase) for phases in pre.values() for phase in phases)]
+        wells, main phases, the K562 re-test), then its readouts. Matched controls and
+        pre-phases are shared (:class:`Reference`)."""
+        assert condition.nk.cells is not None and condition.duration_h is not None, \
+            "run takes a resolved condition"
+        controls = {label: self.control(condition, label)
+                    for label in self.control_labels(condition)}
+        pre = self.pre_phases(condition)
+        solved = yield [*self._references(condition.msc.source),
+                        *(Reference(phase) for phase in pre),
+                        *(Reference(phase) for control in controls.values()
+                          for phase in control.pre)]
         licensed, il2 = solved[0].final, solved[1].final
         rest = iter(solved[2:])
-        pre_solved = {label: [next(rest) for _ in phases] for label, phases in pre.items()}
+        pre_solved = [next(rest) for _ in pre]
+        control_pre = {label: [next(rest) for _ in control.pre]
+                       for label, control in controls.items()}
 
-        mains = {label: self.main_phase_from(well, pre_solved[label], samples=well_samples)
-                 for label, (well, well_samples) in wells.items()}
-        solved = yield [phase if label == "main" else Reference(phase)  # controls are shared
-                        for label, phase in mains.items()]
-        trajectories = {label: Trajectory((*pre_solved[label], solution), mains[label])
-                        for label, solution in zip(mains, solved)}
-        main = trajectories.pop("main")
+        main_phase = self.main_phase_from(condition, pre_solved, samples=samples)
+        control_mains = {label: control.main or control.made(
+                             self.main_phase_from(control.well, control_pre[label], samples=2))
+                         for label, control in controls.items()}
+        solved = yield [main_phase, *control_mains.values()]
+        main = Trajectory((*pre_solved, solved[0]), main_phase)
+        trajectories = {label: Trajectory((*control_pre[label], solution), reference.phase)
+                        for (label, reference), solution in zip(control_mains.items(),
+                                                                solved[1:])}
 
         k562 = float("nan")
         if (condition.nk.cells or 0) > 0:
@@ -337,6 +388,33 @@ def _made_once(store: dict, key: tuple, make: Callable[[], Any]) -> Any:
             store.clear()
         value = store[key] = make()
     return value
+
+
+#: The condition's fields (but the ratio, which only counted ``nk.cells``) and, for each part
+#: that is a model, the names of its own parts (Nk: activation).
+_LAYOUT = tuple(
+    (name, tuple(n for n, f in type(field.default).model_fields.items()
+                 if isinstance(f.default, BaseModel))
+     if isinstance(field.default, BaseModel) else None)
+    for name, field in Condition.model_fields.items() if name != "ratio")
+
+
+def _control_values(condition: Condition, population: str, changes: dict[str, Any]) -> tuple:
+    """Every field value of a resolved condition but the ratio, with ``changes`` made to the
+    part ``population``, nested parts as tuples (a key, hashed and compared in C)."""
+    values = []
+    for name, nested in _LAYOUT:
+        value = condition.__dict__[name]
+        if nested is None:
+            values.append(value)
+            continue
+        fields = value.__dict__
+        if name == population:
+            fields = {**fields, **changes}
+        if nested:
+            fields = {**fields, **{n: tuple(fields[n].__dict__.values()) for n in nested}}
+        values.append(tuple(fields.values()))
+    return tuple(values)
 
 
 def _values(fields: object) -> tuple:

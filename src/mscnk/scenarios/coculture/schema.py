@@ -178,16 +178,6 @@ class Condition(ConditionModel):
             "nk": self.nk.model_copy(update={"cells": float(nk_cells)}),
         })
 
-    def with_cells(self, *, msc: float | None = None, nk: float | None = None) -> "Condition":
-        """A resolved copy with one population changed (the matched controls)."""
-        base = self.resolved()
-        update: dict[str, object] = {}
-        if msc is not None:
-            update["msc"] = base.msc.model_copy(update={"cells": float(msc)})
-        if nk is not None:
-            update["nk"] = base.nk.model_copy(update={"cells": float(nk)})
-        return base.model_copy(update=update)
-
 
 assert set(Drugs.model_fields) == set(_keys.DRUGS)
 assert set(Mediators.model_fields) == set(_keys.MEDIATORS)
