@@ -81,25 +81,40 @@ def demo(out: Path = typer.Option(Path("demo_report"), "--out", help="report fol
 
 @app.command()
 def validate(
-    files: list[Path] = typer.Argument(..., help="findings files (YAML lists)"),
+    files: list[Path] = typer.Argument(None, help="findings files (YAML lists)"),
+    mechanisms: bool = typer.Option(
+        False, "--mechanisms",
+        help="also run every mechanism check of the catalog (co-culture scenario)"),
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
     report: Optional[Path] = typer.Option(None, "--report",
                                           help="folder for report.md/.html and a figure per finding"),
     scenario: Optional[str] = SCENARIO,
 ) -> None:
-    """Check literature findings against the model; exit 1 if any fails."""
+    """Check literature findings (and, with --mechanisms, the catalog's mechanism checks)
+    against the model; exit 1 if any fails."""
     import time
+    from collections import Counter
 
-    from mscnk.analysis import load_findings, validate_results
+    from mscnk.analysis import CHECK_SCENARIO, load_findings, mechanism_findings, validate_results
     from mscnk.experiment import ConditionError
 
+    files = files or []
+    if not files and not mechanisms:
+        fail(["validate: give findings files, --mechanisms, or both"])
     chosen = load_scenario_or_fail(scenario)
+    if mechanisms and chosen.name != CHECK_SCENARIO:
+        fail([f"--mechanisms: the catalog's checks are conditions of the {CHECK_SCENARIO!r} "
+              f"scenario, not of {chosen.name!r}"])
     findings, problems = [], []
     for file in files:
         try:
             findings.extend(load_findings(file, scenario=chosen))
         except ConditionError as error:
             problems.extend(f"{file}: {p}" for p in error.problems)
+    if mechanisms:
+        findings.extend(mechanism_findings())
+    counts = Counter(finding.id for finding in findings)
+    problems += [f"finding {ident}: duplicate id" for ident, n in counts.items() if n > 1]
     if problems:
         fail(problems)
     values = load_params(params, chosen)
@@ -117,7 +132,8 @@ def validate(
         from mscnk.report import write_validation_report
 
         report.mkdir(parents=True, exist_ok=True)
-        command = "mscnk validate " + " ".join(str(f) for f in files)
+        command = " ".join(["mscnk validate", *map(str, files),
+                            *(["--mechanisms"] if mechanisms else [])])
         page = write_validation_report(results, report, title="mscnk validation",
                                        command=command, elapsed_s=time.perf_counter() - started)
         errors.print(f"report: {page}")
@@ -131,6 +147,7 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
                scenario: Optional[str] = SCENARIO) -> None:
     """List the mechanism catalog, or the mechanisms matching TEXT (with the processes and
     parameters of the scenario's model that implement them)."""
+    from mscnk.analysis import check_id
     from mscnk.catalog import search
     from mscnk.model import parameters_of, processes_of
 
@@ -160,6 +177,10 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
                       markup=False)
         console.print("parameters: " + (", ".join(parameters_of(model, m.id)) or "none"),
                       markup=False)
+        checks = [f"{check_id(m.id, n)} {check['claim']}"
+                  for n, check in enumerate(m.checks, start=1)]
+        console.print("checks (mscnk validate --mechanisms): "
+                      + ("; ".join(checks) or f"none: {m.no_check}"), markup=False)
 
 
 @app.command()

@@ -10,6 +10,8 @@ from mscnk.analysis._expectations import (
     Trend,
 )
 from mscnk.analysis._margins import FAILED, margin
+from mscnk.analysis._mechanism_checks import (CHECK_SCENARIO, check_id, inputs_set,
+                                               mechanism_findings)
 from mscnk.analysis._problem import Problem, ProblemRun
 from mscnk.analysis._calibrate import FindingsEvaluator, Score, coordinate_search
 from mscnk.analysis._findings import (
@@ -25,10 +27,10 @@ from mscnk.analysis._findings import (
 )
 
 __all__ = [
-    "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
+    "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
     "FindingsEvaluator", "Problem", "ProblemRun", "Score", "coordinate_search",
     "ExpectationResult", "Finding", "margin",
-    "FindingResult", "Trend", "check_finding", "describe_reads", "explain_readout",
-    "lint_findings", "load_findings",
+    "FindingResult", "Trend", "check_finding", "check_id", "describe_reads", "explain_readout",
+    "inputs_set", "lint_findings", "load_findings", "mechanism_findings",
     "readout_difference", "results_frame", "validate", "validate_results",
 ]

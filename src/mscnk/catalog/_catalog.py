@@ -24,6 +24,10 @@ class Mechanism:
     citations: tuple[str, ...]
     status: str
     note: str
+    #: Single-factor experiments that show the mechanism (findings-format mappings).
+    checks: tuple[dict[str, Any], ...] = ()
+    #: Why the mechanism has no check (empty when it has checks).
+    no_check: str = ""
 
     def text(self) -> str:
         """Everything searchable about the mechanism, lower-cased."""
@@ -48,8 +52,12 @@ def mechanisms() -> dict[str, Mechanism]:
             id=row["id"], name=row["name"], actors=tuple(row["actors"]),
             effect=dict(row["effect"]), mode=row["mode"], context=row["context"],
             summary=row["summary"], citations=tuple(row["citations"]), status=row["status"],
-            note=row.get("note") or "",
+            note=row.get("note") or "", checks=tuple(row.get("checks") or ()),
+            no_check=row.get("no_check") or "",
         )
+        if bool(out[row["id"]].checks) == bool(out[row["id"]].no_check):
+            raise ValueError(f"mechanisms.yaml: {row['id']!r} needs either checks or a "
+                             f"no_check reason, not both or neither")
     return out
 
 
