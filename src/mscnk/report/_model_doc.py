@@ -1,6 +1,9 @@
-"""docs/model.md, generated from the model declaration and the catalog (it cannot drift)."""
+"""docs/model.md, generated from the model declaration and the catalog (it cannot drift),
+with the scenario's standard magnitudes and the model's value for each."""
 
 from __future__ import annotations
+
+import yaml
 
 from mscnk.catalog import mechanisms
 from mscnk.model import parameter_owners, processes_of
@@ -26,9 +29,51 @@ def _change(change: dict[str, float]) -> str:
     return ", ".join(parts)
 
 
+def _range(target: object, form: str) -> str:
+    if form == "between":
+        low, high = target  # type: ignore[misc]
+        return f"{low:g} to {high:g}"
+    sign = {"below": "at most", "above": "at least", "ratio_at_least": "ratio at least",
+            "ratio_at_most": "ratio at most"}.get(form, form)
+    return f"{sign} {target:g}"
+
+
+def plausibility_markdown(scenario: Scenario) -> list[str]:
+    """The scenario's standard magnitudes with the model's value for each (simulated with
+    the default parameters); no lines for a scenario without them."""
+    if scenario.plausibility is None:
+        return []
+    from mscnk.analysis import load_findings, validate_results
+
+    findings = load_findings(yaml.safe_load(scenario.plausibility.read_text()),
+                             scenario=scenario)
+    results = validate_results(findings, scenario=scenario)
+    units = scenario.readouts.units
+    rows = []
+    for result in results:
+        for row in result.expectations:
+            compare = len(row.conditions) == 2  # a ratio of two wells, else one well's value
+            value = row.statistic if compare else row.values[0]
+            rows.append([result.id, result.claim, row.readout,
+                         "ratio" if compare else units.get(row.readout, ""),
+                         _range(row.target, row.form),
+                         "failed" if value is None else f"{value:.3g}",
+                         "yes" if row.passed else "**no**", result.source])
+    held = sum(r.passed for r in results)
+    return ["## Plausibility: standard magnitudes", "",
+            f"The model with its default parameters against {len(results)} standard "
+            f"quantities (`plausibility.yaml` of the scenario; the same file runs through "
+            f"`mscnk validate`): **{held} of {len(results)} within range**. Ranges come from "
+            "the project's quantitative findings and their papers, or are physical bounds of a "
+            "96-well culture marked as assumed.", "",
+            *_table(["id", "quantity", "readout", "unit", "range", "model", "within",
+                     "source"], rows)]
+
+
 def model_markdown(scenario: Scenario | str | None = None) -> str:
     """The whole model description of a scenario (None: the co-culture) as Markdown."""
-    model = load_scenario(scenario).model
+    chosen = load_scenario(scenario)
+    model = chosen.model
     catalog = mechanisms()
     owners = parameter_owners(model)
     out = [
@@ -48,6 +93,9 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
         "Time is in hours, cells are counts per well, proteins in ng/ml (readouts in pg/ml),",
         "tryptophan, kynurenine and adenosine in uM. Per-cell levels are population means.",
         "",
+    ]
+    out += plausibility_markdown(chosen)
+    out += [
         "## Species",
         "",
     ]

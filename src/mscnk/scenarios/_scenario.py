@@ -94,7 +94,8 @@ class Scenario:
     ``location``: how :func:`load_scenario` finds it again (a built-in name or a folder), so a
     scenario crosses process boundaries (dask workers) by that alone. ``summary`` and
     ``headline``: a one-line description of a condition and the readouts that say most about
-    it (for ``repr``); ``mechanisms``: the names its processes may cite (None: any).
+    it (for ``repr``); ``mechanisms``: the names its processes may cite (None: any);
+    ``plausibility``: standard magnitudes (a findings file) for docs/model.md.
     """
 
     name: str
@@ -109,6 +110,9 @@ class Scenario:
     summary: Callable[[Any], str] = repr
     headline: Callable[[Any], Sequence[str]] | None = None
     samples: int = 49  # time-course samples of a main well
+    #: A findings file (Path or Traversable) of standard magnitudes the model should land
+    #: in, one quantity each; docs/model.md shows each with the model's value.
+    plausibility: Any = None
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}: {self.title})"

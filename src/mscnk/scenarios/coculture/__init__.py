@@ -58,6 +58,7 @@ SCENARIO = Scenario(
     mechanisms=frozenset(mechanisms()),
     summary=summary,
     headline=headline,
+    plausibility=resources.files(__name__).joinpath("plausibility.yaml"),
 )
 
 __all__ = ["MODULES", "SCENARIO", "Condition", "CocultureProtocol", "READOUT_DECLARATIONS"]
