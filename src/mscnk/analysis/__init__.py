@@ -13,6 +13,7 @@ from mscnk.analysis._margins import FAILED, margin
 from mscnk.analysis._mechanism_checks import (CHECK_SCENARIO, check_id, inputs_set,
                                                mechanism_findings)
 from mscnk.analysis._problem import Problem, ProblemRun
+from mscnk.analysis._structural import structural_expectations, varied_symbols
 from mscnk.analysis._calibrate import FindingsEvaluator, Score, coordinate_search
 from mscnk.analysis._findings import (
     CachingSimulator,
@@ -32,5 +33,6 @@ __all__ = [
     "ExpectationResult", "Finding", "margin",
     "FindingResult", "Trend", "check_finding", "check_id", "describe_reads", "explain_readout",
     "inputs_set", "lint_findings", "load_findings", "mechanism_findings",
-    "readout_difference", "results_frame", "validate", "validate_results",
+    "readout_difference", "results_frame", "structural_expectations", "validate",
+    "validate_results", "varied_symbols",
 ]

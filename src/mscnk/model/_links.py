@@ -7,6 +7,7 @@ mechanisms move a species (directly, or through the species its processes read).
 from __future__ import annotations
 
 from collections import deque
+from typing import Iterable
 
 from mscnk.model._build import per_model
 from mscnk.model._declare import Model
@@ -23,6 +24,28 @@ def _dependencies(model: Model) -> tuple[dict[str, set[str]], dict[str, set[str]
         for name in process.change:
             changed_by[name].add(process.name)
     return reads, changed_by
+
+
+@per_model
+def _rate_symbols(model: Model) -> dict[str, frozenset[str]]:
+    """Process -> every species and input its rate reads (named expressions expanded)."""
+    known = set(model.species_names()) | {u.name for u in model.inputs}
+    return {p.name: frozenset(str(s) for s in model.expanded(p.rate).free_symbols) & known
+            for p in model.processes}
+
+
+def downstream(model: Model, symbols: Iterable[str]) -> frozenset[str]:
+    """Species that ``symbols`` (species or inputs) can change: those of every process whose
+    rate reads one of them, then, in turn, those of processes reading a species reached."""
+    reads = _rate_symbols(model)
+    reached: set[str] = set()
+    frontier = set(symbols)
+    while frontier:
+        changed = {str(name) for process in model.processes if reads[process.name] & frontier
+                   for name in process.change}
+        frontier = changed - reached
+        reached |= changed
+    return frozenset(reached)
 
 
 def _expression_mechanisms(model: Model, expr) -> set[str]:
