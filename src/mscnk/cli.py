@@ -95,7 +95,8 @@ def validate(
     import time
     from collections import Counter
 
-    from mscnk.analysis import CHECK_SCENARIO, load_findings, mechanism_findings, validate_results
+    from mscnk.analysis import (CHECK_SCENARIO, load_findings, mechanism_findings,
+                                structural_expectations, validate_results)
     from mscnk.experiment import ConditionError
 
     files = files or []
@@ -123,10 +124,16 @@ def validate(
         task = bar.add_task("findings", total=len(findings))
         results = validate_results(findings, params=values, scenario=chosen,
                                    progress=lambda done, total, _id: bar.update(task, completed=done))
+    structural = structural_expectations(findings, chosen)
     for result in results:
         verdict = "[green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
         console.print(f"{result.id:5s} {verdict}  {result.source}")
         console.print(f"      {result.detail}", markup=False, highlight=False, soft_wrap=True)
+        for (ident, index), why in structural.items():
+            if ident == result.id:
+                console.print(f"      structural (no parameter can change it): expectation "
+                              f"{index + 1}: {why}", markup=False, highlight=False,
+                              soft_wrap=True)
     passed = sum(r.passed for r in results)
     if report is not None:
         from mscnk.report import write_validation_report

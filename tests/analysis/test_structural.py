@@ -38,3 +38,13 @@ def test_galectin1_knockdown_is_structural_and_nkg2d_masking_is_not():
                                      checks[check_id("nkg2d_mica_ulbp", 1)]])
     assert list(found) == [(check_id("galectin1", 1), 0)]
     assert "kd_galectin1" in found[(check_id("galectin1", 1), 0)]
+
+
+def test_validate_marks_structural_expectations():
+    from tests.helpers import run_cli
+
+    shown = run_cli(["validate", "--mechanisms"]).flat
+    assert ("structural (no parameter can change it): expectation 1: "
+            "nk_proliferation_inhibition_pct reads none of what galectin1_kd and coculture "
+            "change (kd_galectin1)") in shown
+    assert shown.count("structural (no parameter can change it)") == 1
