@@ -64,3 +64,20 @@ def test_transwell_lysis_is_zero_up_to_round_off():
     """From the states, unfloored (the readout floors at zero), solved tightly."""
     result = Simulator(engine=BatchEngine(**TIGHT_ENGINE)).simulate({"culture": "transwell"})
     assert abs(lysis_from_states(result)) < LYSIS_ROUND_OFF_PCT
+
+
+def test_nk_cells_in_an_unfed_well_level_off_at_the_density_limit(simulator):
+    """Physical sense: IL-2 NK cells in a well never fed or split stop at a few 10^6 per ml,
+    and division never turns negative (the count never falls because the well is full)."""
+    model = simulator.model
+    values = dict(zip(model.parameters, model.default_parameters()))
+    limit = values["nk_density_limit_per_ml"] * values["well_volume_ml"]
+    alone = {"msc": {"cells": 0}, "nk": {"cells": 1e5, "preactivation_h": 0}}
+    days = {d: simulator.simulate({**alone, "duration_h": 24.0 * d}).readouts["nk_viable"]
+            for d in (7, 30, 60)}
+    assert days[30] > days[7]
+    assert days[60] < 2 * limit
+    assert days[60] / days[30] < 1.1  # levelled off
+    crowded = simulator.simulate({**alone, "nk": {"cells": 4 * limit, "preactivation_h": 0},
+                                  "duration_h": 72.0})
+    assert crowded.readouts["nk_fold_expansion"] <= 1.0  # above the limit nothing divides on

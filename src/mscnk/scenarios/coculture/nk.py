@@ -143,7 +143,13 @@ def declare(b: ModelBuilder) -> None:
                     "il10_stat3_socs3", "cd73_adenosine", "contact_priming", "nk_apoptosis_arrest"),
         description="share of NK proliferation left by MSC suppression",
     )
-    division = s.cell_dynamics * b.p("k_nk_division") * s.nk_growth_signal * s.nk_growth_left
+    # Static culture: division slows as the well fills (medium and space run out), never
+    # below zero, so NK numbers level off where division meets death. The steepness (fourth
+    # power: little effect below half the limit) is an assumed form, not a fitted one.
+    nk_limit = b.p("nk_density_limit_per_ml") * b.p("well_volume_ml")
+    crowding = 1 / (1 + (s.nk_total / nk_limit) ** 4)
+    division = (s.cell_dynamics * b.p("k_nk_division") * s.nk_growth_signal * s.nk_growth_left
+                * crowding)
     b.process("nk_bright_division", division * b.p("bright_division_factor") * s.nk_bright,
               {s.nk_bright: 1}, mechanisms=("nk_proliferation", "il2_il15_stat5"),
               description="CD56bright NK cells divide (faster than CD56dim under IL-2)")
