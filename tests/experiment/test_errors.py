@@ -144,7 +144,7 @@ def test_cli_params_with_good_values_are_used(tmp_path):
     slow = run_cli(["run", source, "--out", tmp_path / "b", "--format", "json", "--params", params])
     assert plain.exit_code == slow.exit_code == 0, plain.output + slow.output
     assert json.loads(slow.stdout)[0]["msc_viable"] < json.loads(plain.stdout)[0]["msc_viable"]
-    assert json.loads(slow.stdout)[0]["msc_viable"] <= 25000
+    assert json.loads(slow.stdout)[0]["msc_viable"] >= 20000  # crowding slows, never kills
 
 
 # --------------------------------------------------------------------------------------

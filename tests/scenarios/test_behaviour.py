@@ -81,3 +81,22 @@ def test_nk_cells_in_an_unfed_well_level_off_at_the_density_limit(simulator):
     crowded = simulator.simulate({**alone, "nk": {"cells": 4 * limit, "preactivation_h": 0},
                                   "duration_h": 72.0})
     assert crowded.readouts["nk_fold_expansion"] <= 1.0  # above the limit nothing divides on
+
+
+@pytest.mark.parametrize("population", ["msc", "tumor"])
+def test_cells_seeded_past_capacity_stop_dividing_and_never_un_divide(simulator, population):
+    """Growth takes the crowding form: far past the capacity cells hardly divide, and the
+    count of divisions never falls (logistic growth, 1 - N/K, would make it negative)."""
+    model = simulator.model
+    values = dict(zip(model.parameters, model.default_parameters()))
+    capacity = values[f"{population}_capacity"]
+    seeded = 4 * capacity
+    condition = ({"nk": {"cells": 0}, "msc": {"cells": seeded}} if population == "msc" else
+                 {"msc": {"cells": 0}, "nk": {"cells": 0}, "tumor": {"cells": seeded}})
+    course = simulator.simulate({**condition, "duration_h": 72.0}).timecourse
+    main = course[course["phase"] == "main"]
+    cells = main[population].to_numpy()
+    assert cells[-1] >= seeded and cells[-1] <= 1.05 * seeded
+    if population == "msc":
+        divisions = main["msc_divisions"].to_numpy()
+        assert (divisions >= 0).all() and (divisions[1:] >= divisions[:-1]).all()

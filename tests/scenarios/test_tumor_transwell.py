@@ -14,6 +14,9 @@ import math
 import pytest
 
 import mscnk
+from mscnk.engine import BatchEngine
+
+from helpers import LYSIS_ROUND_OFF_PCT, TIGHT_ENGINE
 
 
 def _kill(culture: str, msc: float, nk: float, hours: float, **extra) -> dict[str, float]:
@@ -40,8 +43,13 @@ def test_mscs_in_the_insert_act_on_tumor_killing_only_through_the_medium():
     assert transwell["tumor_kill_pct"] < alone
     # contact adds decoy MSC targets and contact signals on top: less still
     assert contact["tumor_kill_pct"] < transwell["tumor_kill_pct"]
-    # the MSCs in the insert are never touched by the NK cells
-    assert transwell["msc_lysis_pct"] == 0.0 < contact["msc_lysis_pct"]
+    # the MSCs in the insert are never touched by the NK cells: their lysis is round-off
+    # (checked with the integration error pushed below it), against real lysis in contact
+    tight = mscnk.Simulator(engine=BatchEngine(**TIGHT_ENGINE))
+    insert = tight.simulate({"duration_h": 72.0, "culture": "transwell", "msc": {"cells": 2e4},
+                             "nk": {"cells": 1e4}, "tumor": {"cells": 1e4}})
+    assert abs(insert.readouts["msc_lysis_pct"]) < LYSIS_ROUND_OFF_PCT
+    assert contact["msc_lysis_pct"] > 1.0
 
 
 def test_four_hour_release_assay_gives_tens_of_percent():

@@ -10,7 +10,7 @@ from mscnk.model._cache import (cache_folder, is_temporary, make_private, purge_
                                 trusted, write_private)
 from mscnk.model._compile import CompiledModel, compile_model, model_hash, model_symbols, vector_field
 from mscnk.model._declare import (Expression, Input, Model, ModelBuilder, Parameter, Process, Species,
-                                  hill, inhibition)
+                                  crowding, hill, inhibition)
 from mscnk.model._links import (downstream, mechanisms_moving, parameter_owners, parameters_of,
                                 processes_of)
 from mscnk.model._numba_source import NumbaSource, numba_source
@@ -18,7 +18,7 @@ from mscnk.model._sbml import EMPTY_WELL, ExportError, sbml_errors, sbml_to_anti
 
 __all__ = [
     "EMPTY_WELL", "CompiledModel", "ExportError", "Expression", "Input", "Model", "ModelBuilder",
-    "NumbaSource", "Parameter", "Process", "Species", "cache_folder", "compile_model",
+    "NumbaSource", "Parameter", "Process", "Species", "cache_folder", "compile_model", "crowding",
     "declare_model", "downstream", "hill", "inhibition", "is_temporary", "make_private", "mechanisms_moving",
     "model_hash", "model_symbols", "numba_source", "parameter_owners", "parameters_of",
     "per_model", "processes_of", "purge_untrusted", "read_parameter_table", "read_trusted",

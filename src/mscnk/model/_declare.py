@@ -254,6 +254,14 @@ def hill(x: sp.Expr, ec50: sp.Expr, n: sp.Expr | int = 1) -> sp.Expr:
     return x**n / (x**n + ec50**n)
 
 
+def crowding(count: sp.Expr, limit: sp.Expr, steepness: int = 4) -> sp.Expr:
+    """Share of division left as a culture fills: 1 / (1 + (count/limit)^steepness), halved
+    at ``limit``, little changed below half of it, and never negative, so cells past the
+    limit stop dividing instead of "un-dividing" as logistic growth (1 - count/limit) would.
+    The steepness is an assumed form."""
+    return 1 / (1 + (count / limit) ** steepness)
+
+
 def inhibition(x: sp.Expr, ic50: sp.Expr) -> sp.Expr:
     """Remaining activity 1 / (1 + x/ic50) under an inhibitor at level x."""
     return 1 / (1 + x / ic50)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model import ModelBuilder, inhibition
+from mscnk.model import ModelBuilder, crowding, inhibition
 
 
 def _knocked(b: ModelBuilder, flag: sp.Symbol) -> sp.Expr:
@@ -108,7 +108,7 @@ def declare(b: ModelBuilder) -> None:
 
     # --- growth ---------------------------------------------------------------------
     growth = (s.cell_dynamics * sp.log(2) / s.msc_doubling_time_h
-              * (1 - s.msc / b.p("msc_capacity")) * s.msc)
+              * crowding(s.msc, b.p("msc_capacity")) * s.msc)
     b.process("msc_division", growth, {s.msc: 1, s.msc_divisions: 1},
               mechanisms=("msc_proliferation", "msc_sources"),
               description="MSCs divide at their source's pace until confluent")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model import ModelBuilder, hill, inhibition
+from mscnk.model import ModelBuilder, crowding, hill, inhibition
 
 
 def _damped(b: ModelBuilder, function: str, signals: dict[str, sp.Expr]) -> sp.Expr:
@@ -144,12 +144,10 @@ def declare(b: ModelBuilder) -> None:
         description="share of NK proliferation left by MSC suppression",
     )
     # Static culture: division slows as the well fills (medium and space run out), never
-    # below zero, so NK numbers level off where division meets death. The steepness (fourth
-    # power: little effect below half the limit) is an assumed form, not a fitted one.
+    # below zero, so NK numbers level off where division meets death.
     nk_limit = b.p("nk_density_limit_per_ml") * b.p("well_volume_ml")
-    crowding = 1 / (1 + (s.nk_total / nk_limit) ** 4)
     division = (s.cell_dynamics * b.p("k_nk_division") * s.nk_growth_signal * s.nk_growth_left
-                * crowding)
+                * crowding(s.nk_total, nk_limit))
     b.process("nk_bright_division", division * b.p("bright_division_factor") * s.nk_bright,
               {s.nk_bright: 1}, mechanisms=("nk_proliferation", "il2_il15_stat5"),
               description="CD56bright NK cells divide (faster than CD56dim under IL-2)")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mscnk.model import ModelBuilder
+from mscnk.model import ModelBuilder, crowding
 
 
 def declare(b: ModelBuilder) -> None:
     s = b.sym
     growth = (s.cell_dynamics * sp.log(2) / s.tumor_doubling_time_h
-              * (1 - s.tumor / b.p("tumor_capacity")) * s.tumor)
+              * crowding(s.tumor, b.p("tumor_capacity")) * s.tumor)
     b.process("tumor_division", growth, {s.tumor: 1}, mechanisms=("tumor_targets",),
               description="tumor cells divide until the well is full")
