@@ -272,7 +272,7 @@ class CocultureProtocol:
     # -- a condition's wells, in stages ------------------------------------------------
     def control_labels(self, condition: Condition) -> tuple[str, ...]:
         """The matched controls a resolved condition's readouts need: ``without_nk`` and
-        ``without_msc``, the condition with that population at 0 cells."""
+        ``without_msc`` (each the condition without that population, see ``control``)."""
         has_msc, has_nk = condition.msc.cells > 0, (condition.nk.cells or 0) > 0
         labels = ()
         if has_nk and (has_msc or condition.tumor.cells > 0):
