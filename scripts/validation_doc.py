@@ -107,7 +107,8 @@ def main() -> None:
     lines += _rows(baseline, last="source")
     lines += ["", "Margins are signed and dimensionless (`mscnk.analysis._margins`): a log-ratio "
               "for ratio expectations, a fraction of the bound for bounds; positive holds."]
-    checks = FindingsEvaluator(mechanism_findings(), [], executor=executor).results(defaults)
+    mechanism_checks = mechanism_findings()
+    checks = FindingsEvaluator(mechanism_checks, [], executor=executor).results(defaults)
     held = sum(r.passed for r in checks)
     lines += [
         "",
@@ -144,7 +145,7 @@ def main() -> None:
             text,
             "```",
         ]
-    structural = structural_expectations([*findings, *mechanism_findings()])
+    structural = structural_expectations([*findings, *mechanism_checks])
     lines += [
         "",
         "## Expectations that hold structurally",
