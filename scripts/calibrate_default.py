@@ -1,18 +1,21 @@
-"""Re-fit mscnk's default parameter set to the literature findings (re-runnable).
+"""Estimate mscnk's default parameter set from the literature findings (re-runnable).
 
-    python scripts/calibrate_default.py [--rounds 2] [--step 1.25] [--target-margin 0.1]
+    python scripts/calibrate_default.py [--from-prior] [--max-evaluations 30]
                                         [--workers 2] [--dry-run]
 
-Which parameters are fitted: every parameter of
+Which parameters are estimated: every parameter of
 ``src/mscnk/scenarios/coculture/parameters.yaml`` whose provenance is not a citation or an
-explicit assumption (it starts with "estimate" or "fitted"). Cited and assumed values stay
-fixed. The objective sums, over every expectation of ``tests/data/seed_findings.yaml`` and
-``tests/data/quant_findings.yaml`` (copies of the shared findings), the squared shortfall
-of its margin below ``--target-margin``
-(:func:`mscnk.analysis.margin`); a bounded coordinate search in log space lowers it
-(:func:`mscnk.analysis.coordinate_search`). Fitted values are written back to
-parameters.yaml with provenance "fitted: ..." naming this procedure; docs/model.md must then
-be regenerated with ``mscnk docs``.
+explicit assumption (it starts with "fitted", "prior" or "estimate"). Cited and assumed
+values stay fixed. Each has a prior from its declared range (:mod:`mscnk.analysis._priors`).
+
+The data: every expectation of ``tests/data/seed_findings.yaml`` and
+``tests/data/quant_findings.yaml`` (copies of the shared findings) and every mechanism check
+of the catalog (``mscnk validate --mechanisms``). The procedure
+(:func:`mscnk.analysis.calibrate`): the maximum a posteriori (pyPESTO, trust-region least
+squares), the Fisher information there, parameters the data do not determine back to their
+prior medians (labelled ``prior``), the maximum again over the rest (labelled ``fitted``
+with a 95 % interval). The search starts from the current defaults (``--from-prior``: from the
+prior medians, as cross-validation does). Writes parameters.yaml; then run ``mscnk docs``.
 """
 
 from __future__ import annotations
@@ -23,60 +26,78 @@ from pathlib import Path
 
 import yaml
 
-from mscnk.analysis import FindingsEvaluator, coordinate_search, load_findings
+from mscnk.analysis import calibrate, load_findings, mechanism_findings, prior_of
+from mscnk.analysis._calibration import RESET_TOLERANCE
 from mscnk.runs import executor_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS = ROOT / "src" / "mscnk" / "scenarios" / "coculture" / "parameters.yaml"
 FINDINGS = (ROOT / "tests" / "data" / "seed_findings.yaml",
             ROOT / "tests" / "data" / "quant_findings.yaml")
-FITTED_PREFIXES = ("estimate", "fitted")
-ESTIMATE = "estimate, to be fitted (issue 3)"
-PROVENANCE = ("fitted: scripts/calibrate_default.py (coordinate search on the margins of "
-              "tests/data/seed_findings.yaml + quant_findings.yaml)")
+ESTIMATED_PREFIXES = ("estimate", "fitted", "prior")
+PROCEDURE = ("scripts/calibrate_default.py (maximum a posteriori on the findings and "
+             "mechanism checks)")
 
 
-def _prior_note(provenance: str) -> str:
-    """What the prior estimate said beyond "estimate": kept as a note after the fit."""
-    note = provenance.removeprefix(ESTIMATE).strip(" ;")
-    return f"; prior: {note}" if note else ""
-
-
-def fitted_names(table: dict) -> list[str]:
+def estimated_names(table: dict) -> list[str]:
+    """Parameters the calibration estimates: neither cited nor assumed."""
     return [name for name, row in table.items()
-            if str(row["provenance"]).startswith(FITTED_PREFIXES)]
+            if str(row["provenance"]).startswith(ESTIMATED_PREFIXES)]
+
+
+def training_findings() -> list:
+    """The literature findings (copies in tests/data), without the mechanism checks."""
+    return [f for path in FINDINGS for f in load_findings(path)]
+
+
+def _note(provenance: str) -> str:
+    """What a provenance said beyond its label (its first estimate's reasoning), kept."""
+    for marker in ("; prior: ", "; note: "):
+        if marker in provenance:
+            return "; note: " + provenance.split(marker, 1)[1]
+    return ""
+
+
+def provenance(name: str, calibration, old: str) -> str:
+    prior = prior_of(name)
+    if calibration.determined[name]:
+        low, high = calibration.intervals[name]
+        return (f"fitted: {PROCEDURE}; 95 % interval [{low:.4g}, {high:.4g}] (Laplace); "
+                f"prior {prior.describe()}{_note(old)}")
+    return (f"prior: {prior.describe()}; not determined by the findings (at its median the "
+            f"-log posterior rises by under {RESET_TOLERANCE}, the others re-estimated; prior "
+            f"variance shrunk by {max(calibration.contraction[name], 0):.0%}){_note(old)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--step", type=float, default=1.25)
-    parser.add_argument("--target-margin", type=float, default=0.1)
+    parser.add_argument("--from-prior", action="store_true",
+                        help="start from the prior medians, not the current defaults")
+    parser.add_argument("--max-evaluations", type=int, default=30,
+                        help="residual evaluations per stage")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", help="comma-separated parameter names to fit (default: all fitted)")
     parser.add_argument("--dry-run", action="store_true", help="do not write parameters.yaml")
     args = parser.parse_args()
     table = yaml.safe_load(PARAMETERS.read_text())
-    names = args.only.split(",") if args.only else fitted_names(table)
-    findings = [f for path in FINDINGS for f in load_findings(path)]
+    names = estimated_names(table)
+    findings = training_findings() + mechanism_findings()
     executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
-    evaluator = FindingsEvaluator(findings, names, target_margin=args.target_margin,
-                                  executor=executor)
-    start = {name: float(row["value"]) for name, row in table.items()}
-    bounds = {name: (float(table[name]["lower"]), float(table[name]["upper"])) for name in names}
+    start = None if args.from_prior else {n: float(table[n]["value"]) for n in names}
     began = time.perf_counter()
-    fitted, score = coordinate_search(evaluator, start, bounds, step=args.step,
-                                      rounds=args.rounds, report=print)
-    print(f"done in {time.perf_counter() - began:.0f} s: objective {score.objective:.4g}, "
-          f"{score.passed}/{score.total} findings hold; tightest margins: "
-          + ", ".join(f"{k} {v:+.3f}" for k, v in score.worst(5)))
+    result = calibrate(findings, names, executor=executor, start=start,
+                       max_evaluations=args.max_evaluations,
+                       report=lambda text: print(f"{time.perf_counter() - began:6.0f} s  {text}",
+                                                 flush=True))
+    determined = sum(result.determined.values())
+    print(f"done in {result.seconds:.0f} s: {result.passed}/{result.total} findings and checks "
+          f"hold; {determined} of {len(names)} parameters determined by them; Fisher "
+          f"eigenvalues above 1: {int((result.fisher_eigenvalues > 1).sum())}")
     if args.dry_run:
         return
     for name in names:
         row = table[name]
-        row["value"] = fitted[name]
-        if not str(row["provenance"]).startswith("fitted"):
-            row["provenance"] = f"{PROVENANCE}{_prior_note(str(row['provenance']))}"
+        row["value"] = float(f"{result.values[name]:.6g}")
+        row["provenance"] = provenance(name, result, str(row["provenance"]))
     PARAMETERS.write_text(yaml.safe_dump(table, sort_keys=False, width=100))
     print(f"wrote {PARAMETERS.relative_to(ROOT)}; now run: mscnk docs")
 

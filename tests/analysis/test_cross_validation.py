@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from mscnk.analysis import load_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +23,7 @@ def script(monkeypatch):
 
 
 def test_a_paper_never_straddles_two_folds_and_folds_are_balanced(script):
-    findings = [f for path in script.FINDINGS for f in load_findings(path)]
+    findings = script.training_findings()
     folds = script.folds_of(findings, 5)
     assert sorted(f.id for fold in folds for f in fold) == sorted(f.id for f in findings)
     home = {}

@@ -14,7 +14,10 @@ from mscnk.analysis._mechanism_checks import (CHECK_SCENARIO, check_id, inputs_s
                                                mechanism_findings)
 from mscnk.analysis._problem import Problem, ProblemRun
 from mscnk.analysis._structural import structural_expectations, varied_symbols
-from mscnk.analysis._calibrate import FindingsEvaluator, Score, coordinate_search
+from mscnk.analysis._evaluator import FindingsEvaluator
+from mscnk.analysis._calibration import Calibration, calibrate
+from mscnk.analysis._estimate import Estimate, Information, Posterior, information, maximise
+from mscnk.analysis._priors import Prior, prior_of, priors_of
 from mscnk.analysis._findings import (
     CachingSimulator,
     Finding,
@@ -29,7 +32,9 @@ from mscnk.analysis._findings import (
 
 __all__ = [
     "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
-    "FindingsEvaluator", "Problem", "ProblemRun", "Score", "coordinate_search",
+    "FindingsEvaluator", "Problem", "ProblemRun",
+    "Calibration", "Estimate", "Information", "Posterior", "Prior", "calibrate", "information",
+    "maximise", "prior_of", "priors_of",
     "ExpectationResult", "Finding", "margin",
     "FindingResult", "Trend", "check_finding", "check_id", "describe_reads", "explain_readout",
     "inputs_set", "lint_findings", "load_findings", "mechanism_findings",
