@@ -15,7 +15,8 @@ of the catalog (``mscnk validate --mechanisms``). The procedure
 squares), the Fisher information there, parameters the data do not determine back to their
 prior medians (labelled ``prior``), the maximum again over the rest (labelled ``fitted``
 with a 95 % interval). The search starts from the current defaults (``--from-prior``: from the
-prior medians, as cross-validation does). Writes parameters.yaml; then run ``mscnk docs``.
+prior medians, as cross-validation does). Writes parameters.yaml and what it printed to
+docs/calibration_run.txt; then run ``scripts/calibration_doc.py`` and ``mscnk docs``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from mscnk.runs import executor_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS = ROOT / "src" / "mscnk" / "scenarios" / "coculture" / "parameters.yaml"
+RUN = ROOT / "docs" / "calibration_run.txt"
 FINDINGS = (ROOT / "tests" / "data" / "seed_findings.yaml",
             ROOT / "tests" / "data" / "quant_findings.yaml")
 ESTIMATED_PREFIXES = ("estimate", "fitted", "prior")
@@ -84,14 +86,26 @@ def main() -> None:
     executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
     start = None if args.from_prior else {n: float(table[n]["value"]) for n in names}
     began = time.perf_counter()
+    log = [f"python scripts/calibrate_default.py{' --from-prior' if args.from_prior else ''} "
+           f"--max-evaluations {args.max_evaluations} --workers {args.workers}"]
+
+    def report(text: str) -> None:
+        line = f"{time.perf_counter() - began:6.0f} s  {text}"
+        print(line, flush=True)
+        if not text.startswith("  evaluation"):
+            log.append(line)
+
     result = calibrate(findings, names, executor=executor, start=start,
-                       max_evaluations=args.max_evaluations,
-                       report=lambda text: print(f"{time.perf_counter() - began:6.0f} s  {text}",
-                                                 flush=True))
+                       max_evaluations=args.max_evaluations, report=report)
     determined = sum(result.determined.values())
-    print(f"done in {result.seconds:.0f} s: {result.passed}/{result.total} findings and checks "
-          f"hold; {determined} of {len(names)} parameters determined by them; Fisher "
-          f"eigenvalues above 1: {int((result.fisher_eigenvalues > 1).sum())}")
+    eigenvalues = result.fisher_eigenvalues
+    log += [f"done in {result.seconds:.0f} s: {result.passed}/{result.total} findings and "
+            f"mechanism checks hold; {determined} of {len(names)} parameters fitted, "
+            f"{len(names) - determined} at their prior medians",
+            f"Fisher information of the data at the first maximum: {int((eigenvalues > 1).sum())} "
+            f"of {len(eigenvalues)} eigenvalues above 1 (the prior's), largest "
+            + ", ".join(f"{v:.3g}" for v in eigenvalues[:5])]
+    print("\n".join(log[-2:]))
     if args.dry_run:
         return
     for name in names:
@@ -99,7 +113,9 @@ def main() -> None:
         row["value"] = float(f"{result.values[name]:.6g}")
         row["provenance"] = provenance(name, result, str(row["provenance"]))
     PARAMETERS.write_text(yaml.safe_dump(table, sort_keys=False, width=100))
-    print(f"wrote {PARAMETERS.relative_to(ROOT)}; now run: mscnk docs")
+    RUN.write_text("\n".join(log) + "\n")
+    print(f"wrote {PARAMETERS.relative_to(ROOT)} and {RUN.relative_to(ROOT)}; now run: "
+          "python scripts/calibration_doc.py; mscnk docs")
 
 
 if __name__ == "__main__":

@@ -322,8 +322,8 @@ def test_finding_built_in_code_is_checked_too():
 def test_shared_findings_files_load_without_lint_errors():
     findings = load_findings([DATA / "seed_findings.yaml", DATA / "quant_findings.yaml"])
     ids = [f.id for f in findings]
-    assert len(ids) == len(set(ids)) == 37
-    assert ids[0] == "S01" and ids[-1] == "Q07"
+    assert len(ids) == len(set(ids)) == 38
+    assert ids[0] == "S01" and ids[-1] == "Q08"
     for f in findings:  # every condition resolves and every named condition exists
         resolved = f.resolved_conditions()
         assert all(set(e.conditions) <= set(resolved) for e in f.expect)

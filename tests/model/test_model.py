@@ -10,6 +10,7 @@ import pytest
 import sympy as sp
 
 import mscnk
+from mscnk.analysis import prior_of
 from mscnk.catalog import mechanisms, msc_sources
 from mscnk.engine import ScipyEngine
 from helpers import build_model, parameter_table
@@ -37,6 +38,10 @@ def test_parameter_is_fully_declared(parameter):
     assert not parameter.provenance.startswith("estimate"), parameter.provenance
     if parameter.provenance.startswith("fitted"):
         assert "scripts/calibrate_default.py" in parameter.provenance
+        assert "95 % interval [" in parameter.provenance, "a fitted value states its interval"
+    if parameter.provenance.startswith("prior"):
+        # a parameter the findings do not determine sits at its prior median
+        assert parameter.value == pytest.approx(prior_of(parameter.name).centre, rel=1e-5)
 
 
 def test_parameter_table_and_model_agree():

@@ -7,8 +7,8 @@
    :data:`RESET_TOLERANCE`: the rise a likelihood-ratio test at 95 % ignores for one
    parameter. Those are not determined by the findings and are labelled ``prior``.
 3. The maximum again over the rest, the returned ones at their medians. Should the real rise
-   exceed the tolerance (the posterior is not quadratic), half as many are returned and
-   step 3 runs again.
+   exceed the tolerance (the posterior is not quadratic), fewer are returned (the predicted
+   rise aimed lower by the factor the prediction missed by) and step 3 runs again.
 4. The information at that point gives each estimated parameter its 95 % interval.
 
 ``scripts/calibrate_default.py`` runs it on every finding for the default set and
@@ -29,8 +29,10 @@ from mscnk.analysis._findings import Finding
 #: Largest rise of the -log posterior allowed for returning parameters to their medians
 #: (half the 95 % quantile of chi-square with one degree of freedom).
 RESET_TOLERANCE = 1.92
-#: Attempts at step 3 (each returns half as many parameters as the one before).
+#: Attempts at step 3; each aims its predicted rise lower by the factor the last one missed
+#: by, times BACKOFF.
 ATTEMPTS = 4
+BACKOFF = 0.8
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ def calibrate(findings: Sequence[Finding], parameters: Sequence[str], *, scenari
             f"{final.passed}/{final.total} hold")
         if rise <= tolerance or attempt == ATTEMPTS:
             break
-        returned = returned[:len(returned) // 2]
+        # the posterior is not quadratic: aim lower by the factor the prediction fell short
+        budget = info.reset_cost(returned) * BACKOFF * tolerance / rise
+        returned = [i for i in _returnable(info, budget) if i in set(returned)]
     back = set(names) - set(kept)
     final_info = information(narrowed, final.z)
     intervals = {name: final_info.interval(prior, i)
@@ -113,4 +117,4 @@ def calibrate(findings: Sequence[Finding], parameters: Sequence[str], *, scenari
                        info.fisher_eigenvalues, first, final, time.perf_counter() - began)
 
 
-__all__ = ["ATTEMPTS", "RESET_TOLERANCE", "Calibration", "calibrate"]
+__all__ = ["ATTEMPTS", "BACKOFF", "RESET_TOLERANCE", "Calibration", "calibrate"]

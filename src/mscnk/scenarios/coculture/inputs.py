@@ -16,7 +16,7 @@ MSC_TRAITS = (
     "activin_a", "il6", "collagen",
 )
 #: Tumor-line traits (tumor_lines.yaml).
-TUMOR_TRAITS = ("hla_i", "nkg2d_ligand", "ncr_ligand", "dnam1_ligand", "antigen")
+TUMOR_TRAITS = ("hla_i", "nkg2d_ligand", "ncr_ligand", "dnam1_ligand", "cd48", "antigen")
 
 _CYTOKINE_UNITS = {"il2_u_ml": "U/ml"}
 _DRUG_UNITS = {

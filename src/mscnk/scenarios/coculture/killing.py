@@ -76,13 +76,16 @@ def declare(b: ModelBuilder) -> None:
                  description="conjugates an NK cell forms with tumor cells per hour")
 
     # --- tumor as a target ----------------------------------------------------------
+    # 2B4 (CD244) co-activates on CD48, which haematopoietic targets carry and MSCs of every
+    # source tested lack (review 002 refs 57, 62): so it adds to tumor recognition only.
     tumor_act = (w["nkg2d"] * engaged["nkg2d"] * s.tumor_nkg2d_ligand
                  + w["nkp30"] * engaged["nkp30"] * s.tumor_ncr_ligand
-                 + w["dnam1"] * engaged["dnam1"] * s.tumor_dnam1_ligand)
+                 + w["dnam1"] * engaged["dnam1"] * s.tumor_dnam1_ligand
+                 + b.p("w_2b4") * s.tumor_cd48)
     tumor_inh = (s.kir + b.p("w_nkg2a") * nkg2a_free) * s.tumor_hla_i * hla_free
     car = s.car * s.tumor_antigen * b.p("car_trigger")
     b.expression("tumor_trigger", 1 - (1 - hit(tumor_act, tumor_inh)) * (1 - car), unit="1",
-                 mechanisms=("tumor_targets", "car_nk_killing", "missing_self"),
+                 mechanisms=("tumor_targets", "car_nk_killing", "missing_self", "cd48_2b4"),
                  description="probability a tumor conjugate signals to kill (CAR bypasses HLA)")
 
     # --- degranulation, killing, exhaustion -----------------------------------------

@@ -75,9 +75,9 @@ def declare(b: ModelBuilder) -> None:
     # --- signals read by NK cells ---------------------------------------------------
     b.expression("pge2_signal", hill(s.pge2, b.p("ec50_pge2_ep")), unit="1",
                  mechanisms=("pge2_ep2_ep4",), description="EP2/EP4 -> cAMP signal in NK cells")
-    b.expression("kynurenine_signal", hill(s.kynurenine, b.p("ec50_kynurenine"), 2), unit="1",
+    b.expression("kynurenine_signal", hill(s.kynurenine, b.p("ec50_kynurenine")), unit="1",
                  mechanisms=("ido_kynurenine",),
-                 description="kynurenine (AhR) signal in NK cells, switch-like in the uM range")
+                 description="kynurenine (AhR) signal in NK cells: hundreds of uM act")
     trp_half = b.p("tryptophan_starvation_half_uM")
     b.expression("tryptophan_starvation", trp_half**2 / (trp_half**2 + s.tryptophan**2),
                  unit="1", mechanisms=("ido_kynurenine",),

@@ -93,8 +93,9 @@ def declare(b: ModelBuilder) -> None:
 
     contact = s.msc_contact_per_nk
     receptor("nkg2d", 1, {"stat5": s.stat5, "stat3": s.stat3},
-             {"tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "contact": contact},
-             ("nkg2d_mica_ulbp", "tgfb_smad", "pge2_ep2_ep4", "contact_priming"))
+             {"tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "contact": contact,
+              "kynurenine": s.kynurenine_signal},
+             ("nkg2d_mica_ulbp", "tgfb_smad", "pge2_ep2_ep4", "contact_priming", "ido_kynurenine"))
     receptor("nkp30", 1, {"stat5": s.stat5},
              {"pge2": s.pge2_signal, "contact": contact, "tgfb": s.tgfb_signal},
              ("nkp30_b7h6", "pge2_ep2_ep4", "contact_priming"))
@@ -129,7 +130,7 @@ def declare(b: ModelBuilder) -> None:
         b.p("arrest_pge2") * s.pge2_signal + b.p("arrest_kynurenine") * s.kynurenine_signal
         + b.p("arrest_tgfb") * s.tgfb_signal + b.p("arrest_hla_g5") * s.hla_g5_signal,
         unit="1", mechanisms=("nk_apoptosis_arrest",),
-        description="soluble MSC signals that hold NK cells in G0/G1 and push them to apoptosis",
+        description="soluble MSC signals that push NK cells to apoptosis",
     )
     b.expression(
         "nk_growth_left",
@@ -137,11 +138,11 @@ def declare(b: ModelBuilder) -> None:
             "pge2": s.pge2_signal, "kynurenine": s.kynurenine_signal,
             "starvation": s.tryptophan_starvation, "tgfb": s.tgfb_signal, "hgf": s.hgf_signal,
             "hla_g5": s.hla_g5_signal, "socs3": s.socs3, "adenosine": s.adenosine_signal,
-            "contact": contact, "arrest": s.soluble_arrest}),
+            "contact": contact}),
         unit="1",
         mechanisms=("pge2_ep2_ep4", "ido_kynurenine", "tgfb_smad", "hgf_cmet", "hla_g5_ilt2",
                     "il10_stat3_socs3", "cd73_adenosine", "contact_priming", "nk_apoptosis_arrest"),
-        description="share of NK proliferation left by MSC suppression",
+        description="share of NK division left by MSC factors (G0/G1 hold; each factor once)",
     )
     # Static culture: division slows as the well fills (medium and space run out), never
     # below zero, so NK numbers level off where division meets death.
