@@ -89,3 +89,28 @@ def test_calibrate_returns_the_undetermined_to_its_prior_median():
     assert result.values["q_pge2"] == pytest.approx(prior_of("q_pge2").centre)
     assert set(result.intervals) == {"k_nk_division"}
     assert result.passed == 1
+
+
+def test_reset_cost_is_the_profiled_rise_of_a_quadratic_posterior():
+    from mscnk.analysis import Information
+    from mscnk.analysis._calibration import _returnable
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(6, 6))
+    hessian = a @ a.T + np.eye(6)
+    mode = rng.normal(size=6)
+    info = Information(tuple("abcdef"), mode, np.linalg.inv(hessian), np.ones(6))
+    chosen = [1, 4]
+    free = [i for i in range(6) if i not in chosen]
+    # minimise 0.5 (z - mode)' H (z - mode) with z[chosen] = 0: solve for the free block
+    z = np.zeros(6)
+    z[free] = mode[free] + np.linalg.solve(hessian[np.ix_(free, free)],
+                                           hessian[np.ix_(free, chosen)] @ mode[chosen])
+    rise = 0.5 * (z - mode) @ hessian @ (z - mode)
+    assert info.reset_cost(chosen) == pytest.approx(rise)
+    returned = _returnable(info, 1.0)
+    assert info.reset_cost(returned) <= 1.0
+    order = list(np.argsort(info.wald, kind="stable"))
+    assert returned == order[:len(returned)]
+    if len(returned) < 6:
+        assert info.reset_cost(order[:len(returned) + 1]) > 1.0
