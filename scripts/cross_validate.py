@@ -83,13 +83,16 @@ def main() -> None:
         return calibrate(train + checks, names, executor=executor,
                          max_evaluations=args.max_evaluations)
 
+    def held(result, chosen) -> int:
+        """Of ``chosen``, the findings that hold at a calibration's estimate."""
+        ids = {f.id for f in chosen}
+        return sum(r.passed for r in result.final.results if r.id in ids)
+
     everything = fit(findings)
-    own = {r.id: r.passed for r in FindingsEvaluator(findings, names, executor=executor)
-           .results(everything.values)}
     say(f"python scripts/cross_validate.py --folds {args.folds} --max-evaluations "
         f"{args.max_evaluations} --workers {args.workers}")
     say(f"in-sample (calibrated on all {len(findings)} findings and {len(checks)} mechanism "
-        f"checks from the prior medians): {sum(own.values())}/{len(findings)} findings hold "
+        f"checks from the prior medians): {held(everything, findings)}/{len(findings)} findings hold "
         f"({everything.seconds:.0f} s)")
     medians = {name: prior_of(name).centre for name in names}
     at_prior = FindingsEvaluator(findings, names, executor=executor).results(medians)
@@ -100,8 +103,7 @@ def main() -> None:
     for number, fold in enumerate(folds, start=1):
         train = [f for f in findings if f not in fold]
         result = fit(train)
-        trained = sum(r.passed for r in FindingsEvaluator(train, names, executor=executor)
-                      .results(result.values))
+        trained = held(result, train)
         results = FindingsEvaluator(fold, names, executor=executor).results(result.values)
         held_out += sum(r.passed for r in results)
         papers = sorted({paper_of(f.source, f.id) for f in fold})

@@ -106,7 +106,7 @@ def calibrate(findings: Sequence[Finding], parameters: Sequence[str], *, scenari
             break
         # the posterior is not quadratic: aim lower by the factor the prediction fell short
         budget = info.reset_cost(returned) * BACKOFF * tolerance / rise
-        returned = [i for i in _returnable(info, budget) if i in set(returned)]
+        returned = _returnable(info, budget)  # a shorter prefix of the same order
     back = set(names) - set(kept)
     final_info = information(narrowed, final.z)
     intervals = {name: final_info.interval(prior, i)

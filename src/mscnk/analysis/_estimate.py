@@ -180,15 +180,22 @@ def information(posterior: Posterior, z: np.ndarray) -> Information:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A maximum a posteriori estimate: the point, its objective, findings kept, cost."""
+    """A maximum a posteriori estimate: the point, its objective, each finding there, cost."""
 
     z: np.ndarray
     values: dict[str, float]
     negative_log_posterior: float
-    passed: int
-    total: int
+    results: list[FindingResult]  # every finding (and check) checked at the estimate
     evaluations: int
     message: str
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self.results)
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
 
 
 def maximise(posterior: Posterior, start: np.ndarray | None = None, *, starts: int = 1,
@@ -227,10 +234,9 @@ def maximise(posterior: Posterior, start: np.ndarray | None = None, *, starts: i
     if best.x is None or not np.all(np.isfinite(best.x)):
         raise RuntimeError(f"every start of the estimation failed; the best says: {best.message}")
     z = np.asarray(best.x, dtype=float)
-    _, results = posterior.residuals_many(z)
-    return Estimate(z, posterior.values(z), posterior.negative_log_posterior(z),
-                    sum(r.passed for r in results[0]), len(results[0]),
-                    posterior.evaluations, str(best.message))
+    residuals, results = posterior.residuals_many(z)  # once: the objective and the verdicts
+    return Estimate(z, posterior.values(z), 0.5 * float(residuals[0] @ residuals[0]),
+                    results[0], posterior.evaluations, str(best.message))
 
 
 __all__ = ["CONTRACTION", "STEP", "TAU", "Estimate", "Information", "Posterior", "information",
