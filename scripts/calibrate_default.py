@@ -57,6 +57,10 @@ def _note(provenance: str) -> str:
     for marker in ("; prior: ", "; note: "):
         if marker in provenance:
             return "; note: " + provenance.split(marker, 1)[1]
+    if provenance.startswith("prior: ") and "; " in provenance:  # a hand-written prior's reason
+        reason = provenance.split("; ", 1)[1]
+        if not reason.startswith("not determined"):
+            return "; note: " + reason
     return ""
 
 

@@ -41,13 +41,37 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _rows(results, *, last: str) -> list[str]:
-    """A table row per checked finding: id, verdict, tightest margin, numbers, ``last``."""
+#: a parameter acts in a finding when moving it by the perturbation shifts one of the
+#: finding's margins by more than this (margins are log-ratios or shares of a bound)
+ACTS = 0.005
+
+
+def _moved(result, reference) -> bool:
+    """Whether any margin of ``result`` differs from ``reference`` by more than ACTS."""
+    return any(not (abs(margin(a) - margin(b)) <= ACTS)
+               for a, b in zip(result.expectations, reference.expectations))
+
+
+def _alive(result) -> str:
+    """Share of the MSCs not killed by NK cells (100 - msc_killed_pct, %) in each condition
+    of a finding that has both MSCs and NK cells: whether its readouts come from living MSCs."""
+    shares = []
+    for name, readouts in result.readouts.items():
+        killed, nk = readouts.get("msc_killed_pct", math.nan), readouts.get("nk_viable", math.nan)
+        if math.isfinite(killed) and math.isfinite(nk):
+            shares.append(f"{name} {100 - killed:.0f}")
+    return ", ".join(shares) or "-"
+
+
+def _rows(results, *, last: str, alive: bool = False) -> list[str]:
+    """A table row per checked finding: id, verdict, tightest margin, numbers, ``last``
+    (and, with ``alive``, the MSCs left alive in each co-culture condition)."""
     rows = []
     for r in results:
         tight = min((margin(e) for e in r.expectations), default=float("nan"))
+        extra = f" {_cell(_alive(r))} |" if alive else ""
         rows.append(f"| {r.id} | {'PASS' if r.passed else 'FAIL'} | {tight:+.3f} | "
-                    f"{_cell(r.detail)} | {_cell(getattr(r, last))} |")
+                    f"{_cell(r.detail)} |{extra} {_cell(getattr(r, last))} |")
     return rows
 
 
@@ -66,17 +90,27 @@ def main() -> None:
     table = {p.name: p for p in model.parameters}
     fitted = [p.name for p in model.parameters if p.provenance.startswith(("fitted", "prior", "estimate"))]
     findings = [f for path in FINDINGS for f in load_findings(path)]
+    mechanism_checks = mechanism_findings()
     executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
-    evaluator = FindingsEvaluator(findings, fitted, executor=executor)
     defaults = {name: p.value for name, p in table.items()}
     began = time.perf_counter()
-    baseline = evaluator.results(defaults)
+    baseline = FindingsEvaluator(findings, fitted, executor=executor).results(defaults)
     baseline_s = time.perf_counter() - began
+    # the perturbations run on the findings and the mechanism checks together: robustness is
+    # counted on the findings, where each parameter acts on both (the checks are independent
+    # single-factor experiments from the catalog's sources)
+    evaluator = FindingsEvaluator([*findings, *mechanism_checks], fitted, executor=executor)
+    reference = evaluator.results(defaults)
     moves = [(name, label, factor) for name in fitted
              for label, factor in (("down", 1 - args.perturbation), ("up", 1 + args.perturbation))]
-    perturbed = evaluator.results_many([  # one batch; a move stops at the parameter's bound
+    perturbed_all = evaluator.results_many([  # one batch; a move stops at the parameter's bound
         {**defaults, name: min(max(defaults[name] * factor, table[name].lower), table[name].upper)}
         for name, _, factor in moves])
+    finding_ids = {f.id for f in findings}
+    perturbed = [[r for r in results if r.id in finding_ids] for results in perturbed_all]
+    acts_in: dict[str, set[str]] = defaultdict(set)
+    for (name, _, _), results in zip(moves, perturbed_all):
+        acts_in[name] |= {r.id for r, r0 in zip(results, reference) if _moved(r, r0)}
     # robustness is of what holds: a finding the defaults fail is not counted as broken
     held_ids = {r.id for r in baseline if r.passed}
     broken = {(name, label): [r.id for r in results if not r.passed and r.id in held_ids]
@@ -105,14 +139,17 @@ def main() -> None:
         "",
         "## Findings and their numbers",
         "",
-        "| id | result | tightest margin | numbers | source |",
-        "| --- | --- | ---: | --- | --- |",
+        "| id | result | tightest margin | numbers | MSCs alive (%) | source |",
+        "| --- | --- | ---: | --- | --- | --- |",
     ]
-    lines += _rows(baseline, last="source")
+    lines += _rows(baseline, last="source", alive=True)
     lines += ["", "Margins are signed and dimensionless (`mscnk.analysis._margins`): a log-ratio "
-              "for ratio expectations, a fraction of the bound for bounds; positive holds."]
-    mechanism_checks = mechanism_findings()
-    checks = FindingsEvaluator(mechanism_checks, [], executor=executor).results(defaults)
+              "for ratio expectations, a fraction of the bound for bounds; positive holds. "
+              "*MSCs alive* is 100 - `msc_killed_pct` in each condition with both MSCs and NK "
+              "cells: the share of the MSCs (those seeded and those born) that NK cells have "
+              "not killed by the end, so that secretome and suppression readouts can be read "
+              "as coming from living MSCs, or not."]
+    checks = [r for r in reference if r.id not in finding_ids]
     held = sum(r.passed for r in checks)
     lines += [
         "",
@@ -201,19 +238,33 @@ def main() -> None:
         lines.append(f"| {finding} | {len(by_finding[finding])} | "
                      f"{_cell(', '.join(by_finding[finding]))} |")
     owners = parameter_owners(load_scenario("coculture").model)
+    only_fitted = [name for name in fitted if table[name].provenance.startswith("fitted")]
+    single = [name for name in only_fitted if len(acts_in[name]) == 1]
     lines += [
+        "",
+        "### Where each parameter acts",
+        "",
+        f"A parameter *acts in* a finding or mechanism check when moving it by {pct} either "
+        f"way shifts one of that finding's margins by more than {ACTS}. Of the "
+        f"{len(only_fitted)} fitted parameters, {len(single)} act in exactly one finding or "
+        "check" + (f" ({', '.join(f'{n}: {next(iter(acts_in[n]))}' for n in single)})"
+                   if single else "") + f", and "
+        f"{sum(not acts_in[n] & finding_ids for n in only_fitted)} in no finding (only in "
+        "mechanism checks, the catalog's single-factor experiments from independent sources).",
         "",
         "### Every estimated parameter",
         "",
         f"| parameter | value | unit | holds at -{pct} | holds at +{pct} | findings it "
-        "matters for | mechanisms |",
-        "| --- | ---: | --- | ---: | ---: | --- | --- |",
+        "matters for | acts in (findings + checks) | mechanisms |",
+        "| --- | ---: | --- | ---: | ---: | --- | ---: | --- |",
     ]
     for name in fitted:
         down, up = broken[(name, "down")], broken[(name, "up")]
         matters = sorted(set(down) | set(up))
+        acting = acts_in[name]
         lines.append(f"| {name} | {table[name].value:.4g} | {table[name].unit} | "
                      f"{k - len(down)}/{k} | {k - len(up)}/{k} | {', '.join(matters) or '-'} | "
+                     f"{len(acting & finding_ids)} + {len(acting - finding_ids)} | "
                      f"{', '.join(owners[name])} |")
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}: {passed}/{n} hold; {held}/{len(checks)} mechanism checks hold; "

@@ -141,13 +141,19 @@ def test_cell_counters_balance_the_cells(model):
 
 
 def test_vector_field_is_quasi_positive(model, simulator, rng):
-    """A species at zero is never pushed below zero (no negative states from the model)."""
+    """A species at zero is never pushed below zero (no negative states from the model).
+
+    States are drawn around a simulated trajectory inside the state space: amounts and
+    levels scattered log-normally, shares (unit "1": programmes, capacities, primed and
+    remaining fractions, which their dynamics keep in [0, 1]) drawn anywhere in [0, 1]."""
     condition = mscnk.Condition.model_validate(FULL_CONDITION).resolved()
     inputs = simulator.protocol.main_inputs(condition)
     states = simulator.simulate(condition).timecourse[list(model.species)].to_numpy()
+    share = np.array([s.unit == "1" for s in model.model.species])
     violations = {}
     for _ in range(20):
         x = states[rng.integers(len(states))] * np.exp(rng.normal(0, 0.5, len(model.species)))
+        x[share] = rng.uniform(0, 1, share.sum())
         for i, name in enumerate(model.species):
             y = x.copy()
             y[i] = 0.0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+import mscnk
 from mscnk import Simulator
 from mscnk.engine import BatchEngine
 
@@ -66,18 +68,29 @@ def test_transwell_lysis_is_zero_up_to_round_off():
     assert abs(lysis_from_states(result)) < LYSIS_ROUND_OFF_PCT
 
 
-def test_nk_cells_in_an_unfed_well_level_off_at_the_density_limit(simulator):
-    """Physical sense: IL-2 NK cells in a well never fed or split stop at a few 10^6 per ml,
-    and division never turns negative (the count never falls because the well is full)."""
+def test_nk_cells_in_an_unfed_well_use_up_their_il2_and_never_pass_the_density_limit(simulator):
+    """Physical sense: NK cells take IL-2 up, so a well never fed or split runs out of it
+    (faster the more NK cells it holds); they expand, then die back once it is gone; they
+    never pass a few 10^6 per ml, and division never turns negative."""
     model = simulator.model
     values = dict(zip(model.parameters, model.default_parameters()))
     limit = values["nk_density_limit_per_ml"] * values["well_volume_ml"]
-    alone = {"msc": {"cells": 0}, "nk": {"cells": 1e5, "preactivation_h": 0}}
-    days = {d: simulator.simulate({**alone, "duration_h": 24.0 * d}).readouts["nk_viable"]
-            for d in (7, 30, 60)}
-    assert days[30] > days[7]
-    assert days[60] < 2 * limit
-    assert days[60] / days[30] < 1.1  # levelled off
+    alone = {"msc": {"cells": 0}, "duration_h": 1440.0}
+    courses = {}
+    for cells in (1e5, 4e5):
+        course = simulator.simulate({**alone, "nk": {"cells": cells, "preactivation_h": 0}}
+                                    ).timecourse
+        courses[cells] = course[course["phase"] == "main"]
+    supplied = mscnk.Condition().nk.activation.il2_u_ml
+    for course in courses.values():
+        il2 = course["il2_left"].to_numpy()
+        assert il2[0] == 1.0 and (np.diff(il2) <= 0).all()
+        assert il2[-1] * supplied < values["ec50_il2"]  # too little left to drive STAT5
+        nk = (course["nk_bright"] + course["nk_dim"]).to_numpy()
+        assert nk.max() < 2 * limit
+        assert nk.max() > nk[0] and nk[-1] < nk.max() / 2  # expanded, then died back
+    early = {cells: np.interp(72.0, c["time_h"], c["il2_left"]) for cells, c in courses.items()}
+    assert early[4e5] < early[1e5]
     crowded = simulator.simulate({**alone, "nk": {"cells": 4 * limit, "preactivation_h": 0},
                                   "duration_h": 72.0})
     assert crowded.readouts["nk_fold_expansion"] <= 1.0  # above the limit nothing divides on

@@ -48,8 +48,7 @@ def declare(b: ModelBuilder) -> None:
                     "nkp44_no_role", "cd69_placenta", "antibody_blockade"),
         description="activating receptor-ligand engagement in an NK-MSC conjugate",
     )
-    lair1 = (b.p("w_lair1") * s.msc_collagen * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
-             * _blocked(b, s.ab_lair1))
+    lair1 = b.p("w_lair1") * s.lair1_collagen_ligation
     b.expression(
         "msc_inhibitory_ligation",
         s.kir * s.hla_i * hla_free + b.p("w_nkg2a") * nkg2a_free * s.hla_e * hla_free + lair1,
@@ -89,7 +88,13 @@ def declare(b: ModelBuilder) -> None:
                  description="probability a tumor conjugate signals to kill (CAR bypasses HLA)")
 
     # --- degranulation, killing, exhaustion -----------------------------------------
-    lytic = s.arming * s.granules
+    # Adenosine on A2A raises cAMP/PKA in the NK cell, which holds granule exocytosis back
+    # within minutes (Lokshin 2006 Cancer Res 66:7758; review 002 refs 107-112).
+    b.expression("adenosine_exocytosis_left",
+                 1 / (1 + b.p("w_adenosine_exocytosis") * s.adenosine_signal), unit="1",
+                 mechanisms=("cd73_adenosine",),
+                 description="share of granule exocytosis left by the adenosine A2A/cAMP signal")
+    lytic = s.arming * s.granules * s.adenosine_exocytosis_left
     b.expression("degranulation_per_nk",
                  lytic * (s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger),
                  unit="1/h", mechanisms=("perforin_granzyme", "granule_exhaustion"),

@@ -36,6 +36,16 @@ def declare(b: ModelBuilder) -> None:
               description="tryptophan in the medium", initial=24.5)
     b.species("kynurenine", unit="uM", kind="medium", compartment="medium",
               description="kynurenine in the medium")
+    # IL-2 and IL-15 leave the medium by receptor-mediated endocytosis (CD25/CD122/CD132)
+    # into the NK cells that use them, so a well that is never fed runs out.
+    for cytokine, what in (("il2", "IL-2"), ("il15", "IL-15")):
+        left = b.species(f"{cytokine}_left", unit="1", kind="medium", compartment="medium",
+                         description=f"share of the {what} supplied at the phase start still "
+                                     "in the medium", initial=1)
+        b.process(f"{cytokine}_uptake_by_nk",
+                  b.p("il2_il15_clearance_per_nk") * s.nk_total / b.p("well_volume_ml") * left,
+                  {left: -1}, mechanisms=("il2_il15_stat5",),
+                  description=f"NK cells take up {what} through its receptors")
     for name, (_unit, what, mechanism) in FACTORS.items():
         if name == "tgfb_latent":
             continue  # leaves by activation (below), not by decay

@@ -97,7 +97,8 @@ def declare(b: ModelBuilder) -> None:
                            "tlr_priming"), what="IDO1")
     cox2_target = s.msc_cox2 * _knocked(b, s.kd_cox2) * (
         1 + b.p("up_il1b_cox2") * s.il1b_signal + b.p("up_tnfa_cox2") * s.tnfa_signal
-        + b.p("up_tlr4_cox2") * s.tlr4_primed + b.p("up_contact_cox2") * s.contact_primed)
+        + b.p("up_tlr3_cox2") * s.tlr3_primed + b.p("up_tlr4_cox2") * s.tlr4_primed
+        + b.p("up_contact_cox2") * s.contact_primed)
     b.turnover(s.cox2, cox2_target, b.p("k_cox2"),
                mechanisms=("tnfa_il1b_cox2_ido", "tlr_priming", "contact_priming"), what="COX-2")
     b.turnover(s.activin_expression,

@@ -47,8 +47,8 @@ def declare(b: ModelBuilder) -> None:
     jak_nk = inhibition(s.ag490_uM, b.p("ic50_ag490_jak"))
     b.turnover(s.socs3, hill(s.il10_free, b.p("ec50_il10")) * jak_nk, b.p("k_socs3"),
                mechanisms=("il10_stat3_socs3",), what="SOCS3 induced by IL-10/JAK/STAT3")
-    il2 = hill(s.il2_u_ml, b.p("ec50_il2"))
-    il15 = hill(s.il15_ng_ml, b.p("ec50_il15"))
+    il2 = hill(s.il2_u_ml * s.il2_left, b.p("ec50_il2"))
+    il15 = hill(s.il15_ng_ml * s.il15_left, b.p("ec50_il15"))
     stat5_drive = (1 - (1 - il2) * (1 - il15)) / (1 + b.p("w_socs3_stat5") * s.socs3)
     b.turnover(s.stat5, stat5_drive, b.p("k_stat5"), mechanisms=("il2_il15_stat5",),
                what="STAT5 programme")
@@ -72,12 +72,22 @@ def declare(b: ModelBuilder) -> None:
     )
 
     # --- cytotoxic capacity ---------------------------------------------------------
+    # LAIR-1 binds the hydroxylated collagen of the MSC it is conjugated to (P4H knock-down
+    # leaves collagen that binds it poorly); SHP-1/SHP-2 then lower perforin (Fu, review 002
+    # ref 75), so an NK cell's LAIR-1 load is its contact per NK cell times this ligation.
+    b.expression("lair1_collagen_ligation",
+                 s.msc_collagen * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
+                 * (1 - b.p("antibody_occupancy") * s.ab_lair1),
+                 unit="1", mechanisms=("lair1_collagen",),
+                 description="LAIR-1 engaged by MSC collagen in one NK-MSC conjugate")
     rest = b.p("arming_resting")
     arming_target = (rest + (1 - rest) * s.activation) * _damped(b, "arming", {
         "tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "socs3": s.socs3,
-        "adenosine": s.adenosine_signal})
+        "hla_g5": s.hla_g5_signal,
+        "lair1": s.msc_contact_per_nk * s.lair1_collagen_ligation})
     b.turnover(s.arming, arming_target, b.p("k_arming"),
-               mechanisms=("resting_nk_quiescence", "il2_il15_stat5", "tgfb_smad", "pge2_ep2_ep4"),
+               mechanisms=("resting_nk_quiescence", "il2_il15_stat5", "tgfb_smad", "pge2_ep2_ep4",
+                           "il10_stat3_socs3", "hla_g5_ilt2", "lair1_collagen"),
                what="cytotoxic capacity")
     b.process("granules_refill", b.p("k_granule_refill") * (b.p("granule_refill_resting")
               + s.activation) * (1 - s.granules), {s.granules: 1},

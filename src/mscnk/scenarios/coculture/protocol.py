@@ -136,6 +136,7 @@ class CocultureProtocol:
                        lambda: self.model.initial(self.params, u)).copy()
         x[self._medium] = 0.0
         x[self._species["tryptophan"]] = condition.medium.tryptophan_uM
+        x[self._species["il2_left"]] = x[self._species["il15_left"]] = 1.0  # as supplied
         return x
 
     def _place(self, x: np.ndarray, **values: float) -> np.ndarray:
