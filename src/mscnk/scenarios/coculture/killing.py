@@ -4,7 +4,8 @@ An NK cell meets targets at a rate that saturates with target number; a conjugat
 degranulates with a probability set by cytotoxic capacity, activating-receptor engagement
 (cooperative, Hill 2) and HLA-driven inhibition (cooperative, Hill 2: modelling notes,
 point 4).
-Granule killing is blocked by serpin B9 and uses up granules (serial-killing exhaustion);
+Granule exocytosis is held back by adenosine (A2A/cAMP); granule killing is blocked by
+serpin B9 and uses up granules (serial-killing exhaustion);
 FasL and TRAIL kill more slowly and need no granules. MSC contact processes are gated by
 ``contact``; tumor cells always share the NK compartment.
 """

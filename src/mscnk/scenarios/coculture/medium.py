@@ -1,7 +1,8 @@
 """The shared medium: soluble factors, their decay, and the signals cells read from them.
 
 Concentrations are ng/ml for proteins and PGE2, uM for tryptophan, kynurenine and
-adenosine, ug/ml for exosomes. Antibodies block action, never measurement: the signals
+adenosine, ug/ml for exosomes; IL-2 and IL-15 are followed as the share of the supply left,
+which NK cells take up. Antibodies block action, never measurement: the signals
 below discount neutralised factors, the species keep the total an ELISA would report.
 """
 
