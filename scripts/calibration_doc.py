@@ -64,6 +64,10 @@ A `fitted` label therefore means the findings moved the value away from its prio
 more than they can ignore; a wide interval means they fix it only jointly with others. A
 `prior` label means the findings are indifferent to it within the tolerance: its value is a
 prior median, not a measurement.
+
+Where each fitted parameter acts (the findings and mechanism checks whose margins it moves
+when changed by 20 %), and which act in only one, is listed in
+[docs/validation.md](validation.md#where-each-parameter-acts) (`scripts/validation_doc.py`).
 """
 
 

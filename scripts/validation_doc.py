@@ -220,13 +220,13 @@ def main() -> None:
         "",
         f"{len(fitted)} estimated parameters (fitted or prior), {runs} perturbed parameter sets "
         f"({total_s:.0f} s in all), counted on the {k} findings that hold at the defaults. "
-        f"In {clean} of {runs} sets ({clean / runs:.0%}) all {k} still hold; the worst set "
+        f"In {clean} of {runs} sets ({clean / runs:.1%}) all {k} still hold; the worst set "
         f"keeps {holding[0]} of {k}, the median set {holding[len(holding) // 2]} of {k}.",
         "",
         f"All {len(fitted)} at once, {args.draws} draws (each parameter times a factor drawn "
         f"log-uniformly between 1/{1 + args.perturbation:g} and {1 + args.perturbation:g}, "
         f"seed {args.seed}): the median draw keeps {joint[len(joint) // 2]} of those {k} "
-        f"findings ({joint[len(joint) // 2] / k:.0%}), the worst {joint[0]}, the best "
+        f"findings ({joint[len(joint) // 2] / k:.1%}), the worst {joint[0]}, the best "
         f"{joint[-1]}; {sum(kept == k for kept in joint)} of {args.draws} draws keep all {k}.",
         "",
         "### Findings that some perturbation breaks",

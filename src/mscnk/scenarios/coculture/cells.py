@@ -1,4 +1,4 @@
-"""Cell populations and the contact doses every contact process reads.
+"""Cell populations and the NK-MSC conjugate shares every contact process reads.
 
 NK cells are two subsets (CD56bright, CD56dim) plus an apoptotic, not yet disintegrated
 pool; MSC and tumor cells are one population each. Cumulative counters (kills, divisions,
@@ -36,17 +36,22 @@ def declare(b: ModelBuilder) -> None:
     b.expression("nk_bright_share_resting", b.p("cd56bright_fraction_resting"), unit="1",
                  mechanisms=("cd56bright_loss",),
                  description="CD56bright share of freshly isolated NK cells (seeding split)")
-    # Per-NK contact dose: the share of an NK cell's neighbours that are MSCs. It separates
-    # 1:1 from 10:1 co-cultures at the same MSC number (modelling notes, point 5).
+    # Conjugates. NK cells and MSCs bind each other; an MSC holds few NK cells at a time, so
+    # the share of its time an NK cell spends bound to MSCs falls as NK cells outnumber them,
+    # M / (M + N + K), and the share of an MSC's surface taken by NK cells rises with them.
+    # This separates 1:1 from 10:1 co-cultures at the same MSC number (modelling notes,
+    # point 5). Every contact process reads one of these shares, weighted by the engagement
+    # that carries it (ligands, NK activation), under its own mechanism.
     b.expression(
-        "msc_contact_per_nk",
+        "msc_conjugate_share",
         s.contact * s.msc / (s.msc + s.nk_total + b.p("contact_half_cells")),
-        unit="1", mechanisms=("contact_priming",),
-        description="fraction of an NK cell's contacts that are MSCs (0 in a transwell)",
+        unit="1", mechanisms=("nk_msc_conjugates",),
+        description="share of an NK cell's time spent in conjugates with MSCs (0 in a transwell)",
     )
     b.expression(
-        "nk_contact_per_msc",
+        "nk_conjugate_share",
         s.contact * s.nk_total / (s.msc + s.nk_total + b.p("contact_half_cells")),
-        unit="1", mechanisms=("contact_priming",),
-        description="fraction of an MSC's contacts that are NK cells (0 in a transwell)",
+        unit="1", mechanisms=("nk_msc_conjugates",),
+        description="share of an MSC's surface engaged in conjugates with NK cells (0 in a "
+                    "transwell)",
     )

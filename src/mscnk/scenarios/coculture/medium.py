@@ -53,7 +53,7 @@ def declare(b: ModelBuilder) -> None:
         b.process(f"{name}_decay", b.p(f"k_decay_{name}") * getattr(s, name), {name: -1},
                   mechanisms=(mechanism,), description=f"{what}: decay and uptake")
     b.process("tgfb_activation",
-              (b.p("k_tgfb_activation") + b.p("k_tgfb_activation_contact") * s.nk_contact_per_msc)
+              (b.p("k_tgfb_activation") + b.p("k_tgfb_activation_contact") * s.nk_conjugate_share)
               * s.tgfb_latent,
               {"tgfb_latent": -1, "tgfb_active": 1}, mechanisms=("tgfb_smad",),
               description="latent TGF-beta activated in the medium and at cell contacts")

@@ -72,10 +72,14 @@ def declare(b: ModelBuilder) -> None:
     b.process("licensing_memory_loss", b.p("k_memory_off") * s.licensing_memory,
               {s.licensing_memory: -1}, mechanisms=("licensing_memory",),
               description="IDO1 chromatin memory fades slowly")
+    # Only activated NK cells start the programme (their IFN-gamma and IL-1beta at the
+    # contact, review 002 ref 97; Chatterjee 2014): the gain is the MSC surface engaged in
+    # conjugates times the NK cells' cytokine activation.
     b.process("contact_priming_gain",
-              b.p("k_contact_priming") * s.nk_contact_per_msc * (1 - s.contact_primed),
+              b.p("k_contact_priming") * s.nk_conjugate_share * s.activation
+              * (1 - s.contact_primed),
               {s.contact_primed: 1}, mechanisms=("contact_priming",), contact=True,
-              description="contact with NK cells starts the MSC soluble programme")
+              description="conjugates with activated NK cells start the MSC soluble programme")
     b.process("contact_priming_loss", b.p("k_contact_unpriming") * s.contact_primed,
               {s.contact_primed: -1}, mechanisms=("contact_priming",),
               description="contact priming fades without contact")

@@ -56,7 +56,7 @@ def declare(b: ModelBuilder) -> None:
     il18 = hill(s.il18_ng_ml, b.p("ec50_il18"))
     alone12, alone18 = b.p("il12_alone_stat4"), b.p("il18_alone_stat4")
     stat4_drive = il12 * il18 + alone12 * il12 * (1 - il18) + alone18 * il18 * (1 - il12)
-    blunting = _damped(b, "il12r", {"contact": s.msc_contact_per_nk, "pge2": s.pge2_signal})
+    blunting = _damped(b, "il12r", {"contact": s.msc_conjugate_share, "pge2": s.pge2_signal})
     b.expression("il12r_il18r_signal", blunting, unit="1", mechanisms=("il12r_il18r_blunting",),
                  description="share of IL-12R/IL-18R signalling (pSTAT4, NF-kB) left by MSCs")
     b.turnover(s.stat4, stat4_drive * s.il12r_il18r_signal, b.p("k_stat4"),
@@ -84,7 +84,7 @@ def declare(b: ModelBuilder) -> None:
     arming_target = (rest + (1 - rest) * s.activation) * _damped(b, "arming", {
         "tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "socs3": s.socs3,
         "hla_g5": s.hla_g5_signal,
-        "lair1": s.msc_contact_per_nk * s.lair1_collagen_ligation})
+        "lair1": s.msc_conjugate_share * s.lair1_collagen_ligation})
     b.turnover(s.arming, arming_target, b.p("k_arming"),
                mechanisms=("resting_nk_quiescence", "il2_il15_stat5", "tgfb_smad", "pge2_ep2_ep4",
                            "il10_stat3_socs3", "hla_g5_ilt2", "lair1_collagen"),
@@ -101,17 +101,27 @@ def declare(b: ModelBuilder) -> None:
         b.turnover(getattr(s, name), target, b.p("k_receptor"), mechanisms=mechanisms,
                    what=f"{name.upper()} surface level")
 
-    contact = s.msc_contact_per_nk
+    # In conjugates, NKG2D and NKp30 meet their ligands on the MSC (MICA/ULBP, B7-H6) and are
+    # internalised, so their loss scales with the ligands the source carries; MSCs carry no
+    # NKp44 ligand (decidual ones a little), and NKp44 is lost in conjugates all the same.
+    contact = s.msc_conjugate_share
+    b.expression("nkg2d_ligand_engagement", contact * (s.msc_mica + s.msc_ulbp) / 2, unit="1",
+                 mechanisms=("receptor_internalisation",),
+                 description="NKG2D ligands (MICA/ULBP) an NK cell meets in MSC conjugates")
+    b.expression("nkp30_ligand_engagement", contact * s.msc_b7h6, unit="1",
+                 mechanisms=("receptor_internalisation",),
+                 description="B7-H6 an NK cell meets in MSC conjugates")
     receptor("nkg2d", 1, {"stat5": s.stat5, "stat3": s.stat3},
-             {"tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "contact": contact,
+             {"tgfb": s.tgfb_signal, "pge2": s.pge2_signal, "contact": s.nkg2d_ligand_engagement,
               "kynurenine": s.kynurenine_signal},
-             ("nkg2d_mica_ulbp", "tgfb_smad", "pge2_ep2_ep4", "contact_priming", "ido_kynurenine"))
+             ("nkg2d_mica_ulbp", "tgfb_smad", "pge2_ep2_ep4", "receptor_internalisation",
+              "ido_kynurenine"))
     receptor("nkp30", 1, {"stat5": s.stat5},
-             {"pge2": s.pge2_signal, "contact": contact, "tgfb": s.tgfb_signal},
-             ("nkp30_b7h6", "pge2_ep2_ep4", "contact_priming"))
+             {"pge2": s.pge2_signal, "contact": s.nkp30_ligand_engagement, "tgfb": s.tgfb_signal},
+             ("nkp30_b7h6", "pge2_ep2_ep4", "receptor_internalisation"))
     receptor("nkp44", receptors["nkp44"], {"stat5": s.stat5},
              {"pge2": s.pge2_signal, "contact": contact},
-             ("nkp44_no_role", "il2_il15_stat5", "pge2_ep2_ep4", "contact_priming"))
+             ("nkp44_no_role", "il2_il15_stat5", "pge2_ep2_ep4", "receptor_internalisation"))
     receptor("nkp46", 1, {"stat5": s.stat5}, {}, ("nkp46_weak", "il2_il15_stat5"))
     receptor("dnam1", 1, {"stat5": s.stat5}, {"tgfb": s.tgfb_signal},
              ("dnam1_pvr_nectin2", "il2_il15_stat5", "tgfb_smad"))
@@ -151,7 +161,7 @@ def declare(b: ModelBuilder) -> None:
             "contact": contact}),
         unit="1",
         mechanisms=("pge2_ep2_ep4", "ido_kynurenine", "tgfb_smad", "hgf_cmet", "hla_g5_ilt2",
-                    "il10_stat3_socs3", "cd73_adenosine", "contact_priming", "nk_apoptosis_arrest"),
+                    "il10_stat3_socs3", "cd73_adenosine", "contact_arrest", "nk_apoptosis_arrest"),
         description="share of NK division left by MSC factors (G0/G1 hold; each factor once)",
     )
     # Static culture: division slows as the well fills (medium and space run out), never
