@@ -74,7 +74,7 @@ def declare(b: ModelBuilder) -> None:
     # --- cytotoxic capacity ---------------------------------------------------------
     # LAIR-1 binds the hydroxylated collagen of the MSC it is conjugated to (P4H knock-down
     # leaves collagen that binds it poorly); SHP-1/SHP-2 then lower perforin (Fu, review 002
-    # ref 75), so an NK cell's LAIR-1 load is its contact per NK cell times this ligation.
+    # ref 75), so an NK cell's LAIR-1 load is its conjugate share with MSCs times this ligation.
     b.expression("lair1_collagen_ligation",
                  s.msc_collagen * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
                  * (1 - b.p("antibody_occupancy") * s.ab_lair1),
