@@ -1,7 +1,7 @@
 """Estimate mscnk's default parameter set from the literature findings (re-runnable).
 
     python scripts/calibrate_default.py [--from-prior] [--max-evaluations 30]
-                                        [--workers 2] [--dry-run]
+                                        [--workers 2] [--dry-run] [--weight S08=6]
 
 Which parameters are estimated: every parameter of
 ``src/mscnk/scenarios/coculture/parameters.yaml`` whose provenance is not a citation or an
@@ -15,8 +15,10 @@ of the catalog (``mscnk validate --mechanisms``). The procedure
 squares), the Fisher information there, parameters the data do not determine back to their
 prior medians (labelled ``prior``), the maximum again over the rest (labelled ``fitted``
 with a 95 % interval). The search starts from the current defaults (``--from-prior``: from the
-prior medians, as cross-validation does). Writes parameters.yaml and what it printed to
-docs/calibration_run.txt; then run ``scripts/calibration_doc.py`` and ``mscnk docs``.
+prior medians, as cross-validation does). ``--weight ID=N`` counts a finding N times in the
+objective (with ``--dry-run``: to ask what holding it would cost the others). Writes
+parameters.yaml and what it printed to docs/calibration_run.txt; then run
+``scripts/calibration_doc.py`` and ``mscnk docs``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 
 import yaml
 
-from mscnk.analysis import calibrate, load_findings, mechanism_findings, prior_of
+from mscnk.analysis import (calibrate, load_findings, mechanism_findings, prior_of,
+                            validate)
 from mscnk.analysis._calibration import RESET_TOLERANCE
 from mscnk.runs import executor_for
 
@@ -50,6 +53,20 @@ def estimated_names(table: dict) -> list[str]:
 def training_findings() -> list:
     """The literature findings (copies in tests/data), without the mechanism checks."""
     return [f for path in FINDINGS for f in load_findings(path)]
+
+
+def weighted(findings: list, weights: list[str]) -> list:
+    """``findings`` with each ``ID=N`` of ``weights`` counted N times (copies ``ID#2``...)."""
+    by_id = {f.id: f for f in findings}
+    extra = []
+    for item in weights:
+        name, _, count = item.partition("=")
+        if name not in by_id or not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--weight {item!r}: expected ID=N with ID one of the findings "
+                             f"and N a whole number of at least 1")
+        extra += [by_id[name].model_copy(update={"id": f"{name}#{k}"})
+                  for k in range(2, int(count) + 1)]
+    return findings + extra
 
 
 def _note(provenance: str) -> str:
@@ -83,15 +100,21 @@ def main() -> None:
                         help="residual evaluations per stage")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dry-run", action="store_true", help="do not write parameters.yaml")
+    parser.add_argument("--weight", action="append", default=[], metavar="ID=N",
+                        help="count finding ID N times in the objective (repeatable)")
     args = parser.parse_args()
     table = yaml.safe_load(PARAMETERS.read_text())
     names = estimated_names(table)
-    findings = training_findings() + mechanism_findings()
+    try:
+        findings = weighted(training_findings() + mechanism_findings(), args.weight)
+    except ValueError as error:
+        parser.error(str(error))  # exit 2, nothing written
     executor = executor_for(args.workers, None, 10**6)  # a LocalCluster for several workers
     start = None if args.from_prior else {n: float(table[n]["value"]) for n in names}
     began = time.perf_counter()
     log = [f"python scripts/calibrate_default.py{' --from-prior' if args.from_prior else ''} "
-           f"--max-evaluations {args.max_evaluations} --workers {args.workers}"]
+           f"--max-evaluations {args.max_evaluations} --workers {args.workers}"
+           + "".join(f" --weight {item}" for item in args.weight)]
 
     def report(text: str) -> None:
         line = f"{time.perf_counter() - began:6.0f} s  {text}"
@@ -111,6 +134,12 @@ def main() -> None:
             + ", ".join(f"{v:.3g}" for v in eigenvalues[:5])]
     print("\n".join(log[-2:]))
     if args.dry_run:
+        checked = validate(training_findings() + mechanism_findings(), params=result.values)
+        weighted_ids = {item.partition("=")[0] for item in args.weight}
+        print("failing at the maximum:", ", ".join(checked.id[~checked.passed]) or "none")
+        for row in checked.itertuples():
+            if row.id in weighted_ids or not row.passed:
+                print(f"  {row.id}: {row.detail}")
         return
     for name in names:
         row = table[name]

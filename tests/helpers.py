@@ -6,7 +6,10 @@ imported from the package), so a test fails if the package drops or renames a re
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import sys
+from types import ModuleType
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -341,3 +344,14 @@ def parameter_table():
     from mscnk.scenarios import load_scenario
 
     return load_scenario("coculture").parameter_table
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/NAME.py`` as a module, importing its siblings as ``python scripts/...`` does."""
+    folder = Path(__file__).resolve().parents[1] / "scripts"
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

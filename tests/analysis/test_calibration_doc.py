@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import yaml
 
+from helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_page_counts_every_label_and_lists_every_fitted_interval(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("calibration_doc",
-                                                  ROOT / "scripts" / "calibration_doc.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("calibration_doc")
     out = tmp_path / "calibration.md"
     monkeypatch.setattr(sys, "argv", ["calibration_doc.py", "--out", str(out)])
     module.main()

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from helpers import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def script(monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))  # as `python scripts/...` runs it
-    spec = importlib.util.spec_from_file_location("cross_validate",
-                                                  ROOT / "scripts" / "cross_validate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script():
+    return load_script("cross_validate")
 
 
 def test_a_paper_never_straddles_two_folds_and_folds_are_balanced(script):
