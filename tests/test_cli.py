@@ -41,7 +41,7 @@ def test_mechanisms_search_with_no_match_fails():
 
 
 def test_explain_names_the_killing_mechanisms():
-    result = run_cli(["explain", "msc_lysis_pct"])
+    result = run_cli(["explain", "--graph", "msc_lysis_pct"])
     assert result.exit_code == 0, result.output
     words = _words(result.stdout)
     assert {"perforin_granzyme", "missing_self"} <= words
@@ -55,13 +55,13 @@ def test_explain_names_the_killing_mechanisms():
 
 @pytest.mark.parametrize("readout", CONTRACT_READOUTS)
 def test_explain_works_for_every_readout(readout):
-    result = run_cli(["explain", readout])
+    result = run_cli(["explain", "--graph", readout])
     assert result.exit_code == 0, result.output
     assert any(m in _words(result.stdout) for m in mechanisms()), readout
 
 
 def test_explain_unknown_readout_exits_2_listing_the_readouts():
-    result = run_cli(["explain", "not_a_readout"])
+    result = run_cli(["explain", "--graph", "not_a_readout"])
     assert result.exit_code == 2
     assert result.exception is None
     assert "not_a_readout" in result.flat
@@ -69,7 +69,7 @@ def test_explain_unknown_readout_exits_2_listing_the_readouts():
 
 
 def test_explain_typo_suggests_the_readout():
-    result = run_cli(["explain", "msc_lysis_pc"])
+    result = run_cli(["explain", "--graph", "msc_lysis_pc"])
     assert result.exit_code == 2
     assert "did you mean 'msc_lysis_pct'" in result.flat
 

@@ -1,6 +1,6 @@
 """The ``mscnk`` command line: run, results, plot, demo, validate, mechanisms, explain,
 parameters, fields, examples, export, docs. Run/results live in :mod:`mscnk._cli_runs`,
-plot in :mod:`mscnk._cli_plot`."""
+plot in :mod:`mscnk._cli_plot`, explain in :mod:`mscnk._cli_explain`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mscnk import __version__, _cli_plot, _cli_runs
+from mscnk import __version__, _cli_explain, _cli_plot, _cli_runs
 from mscnk._cli_common import (SCENARIO, Format, configure_logging, console, errors, fail,
                                load_params, load_scenario_or_fail, print_records, print_table,
                                progress_bar, stdout_to_devnull)
@@ -61,6 +61,7 @@ def _options(
 app.command("run")(_cli_runs.run)
 app.command("results")(_cli_runs.results)
 app.command("plot")(_cli_plot.plot)
+app.command("explain")(_cli_explain.explain)
 
 
 @app.command()
@@ -188,33 +189,6 @@ def mechanisms(text: Optional[str] = typer.Argument(None, help="words to search 
                   for n, check in enumerate(m.checks, start=1)]
         console.print("checks (mscnk validate --mechanisms): "
                       + ("; ".join(checks) or f"none: {m.no_check}"), markup=False)
-
-
-@app.command()
-def explain(readout: str = typer.Argument(..., help="a readout name, e.g. msc_lysis_pct"),
-            scenario: Optional[str] = SCENARIO) -> None:
-    """Show which mechanisms move READOUT, nearest first."""
-    from mscnk.analysis import describe_reads, explain_readout
-    from mscnk.scenarios import suggest
-
-    chosen = load_scenario_or_fail(scenario)
-    names = chosen.readout_names
-    if readout not in names:
-        fail([f"unknown readout {readout!r}; allowed: {', '.join(names)}"
-              f"{suggest(readout, names)}"])
-    _, ranked = explain_readout(readout, scenario=chosen)
-    from mscnk.catalog import mechanisms as catalog
-
-    console.print(f"[bold]{readout}[/] ({chosen.readouts[readout].unit}) reads: "
-                  f"{describe_reads(readout, scenario=chosen)}", highlight=False)
-    labels = {0: "changes it directly", 1: "acts on what those processes read",
-              2: "two steps upstream"}
-    for distance in sorted({d for _, d in ranked}):
-        console.rule(labels.get(distance, f"{distance} steps upstream"))
-        for mechanism, d in ranked:
-            if d == distance:
-                known = catalog().get(mechanism)
-                console.print(f"  {mechanism:26s} {known.name if known else ''}", markup=False)
 
 
 @app.command()

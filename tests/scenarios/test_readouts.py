@@ -144,10 +144,10 @@ def test_explain_walks_the_model_from_the_declared_species():
 
 
 def test_mscnk_explain_names_the_species_and_wells():
-    result = run_cli(["explain", "nk_cytotoxicity_k562_pct"])
+    result = run_cli(["explain", "--graph", "nk_cytotoxicity_k562_pct"])
     assert result.exit_code == 0, result.output
     assert re.search(r"reads: tumor \(K562 re-test\)", result.stdout), result.stdout
-    result = run_cli(["explain", "msc_lysis_pct"])
+    result = run_cli(["explain", "--graph", "msc_lysis_pct"])
     assert re.search(r"reads: msc \(main well, control without NK\)", result.stdout), \
         result.stdout
 

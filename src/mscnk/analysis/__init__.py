@@ -13,6 +13,7 @@ from mscnk.analysis._margins import FAILED, margin
 from mscnk.analysis._mechanism_checks import (CHECK_SCENARIO, check_id, inputs_set,
                                                mechanism_findings)
 from mscnk.analysis._problem import Problem, ProblemRun
+from mscnk.analysis._knockout import Explanation, explain_condition
 from mscnk.analysis._structural import structural_expectations, varied_symbols
 from mscnk.analysis._evaluator import FindingsEvaluator
 from mscnk.analysis._calibration import Calibration, calibrate
@@ -32,7 +33,7 @@ from mscnk.analysis._findings import (
 
 __all__ = [
     "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
-    "FindingsEvaluator", "Problem", "ProblemRun",
+    "Explanation", "FindingsEvaluator", "Problem", "ProblemRun", "explain_condition",
     "Calibration", "Estimate", "Information", "Posterior", "Prior", "calibrate", "information",
     "maximise", "prior_of", "priors_of",
     "ExpectationResult", "Finding", "margin",

@@ -35,6 +35,9 @@ def declare_model(modules: Sequence[ModuleType], table: Mapping[str, Mapping[str
         unknown = [m for m in process.mechanisms if m not in mechanisms]
         if unknown:
             raise ValueError(f"process {process.name!r} names unknown mechanisms {unknown}")
+    unknown = [m for m in model.switches if mechanisms is not None and m not in mechanisms]
+    if unknown:
+        raise ValueError(f"switches of unknown mechanisms {unknown}")
     return model
 
 

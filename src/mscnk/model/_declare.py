@@ -14,6 +14,8 @@ from typing import Literal, Mapping
 import sympy as sp
 
 SpeciesKind = Literal["cells", "counter", "per_cell", "medium"]
+#: A mechanism's switch parameter is this prefix plus the mechanism's catalog id.
+SWITCH_PREFIX = "on_"
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ class Species:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A model constant with unit, default, bounds and provenance (from parameters.yaml)."""
+    """A model constant with unit, default, bounds and provenance (from parameters.yaml), or
+    a mechanism switch (``kind="switch"``: ``on_<mechanism>``, 1 on, 0 off; made by
+    :meth:`ModelBuilder.switch`, not a physical quantity, never estimated)."""
 
     name: str
     value: float
@@ -39,6 +43,7 @@ class Parameter:
     upper: float
     provenance: str
     description: str
+    kind: Literal["constant", "switch"] = "constant"
 
     def __post_init__(self) -> None:
         if not self.lower <= self.value <= self.upper:
@@ -96,6 +101,17 @@ class Model:
 
     def species_names(self) -> list[str]:
         return [s.name for s in self.species]
+
+    @property
+    def constants(self) -> tuple[Parameter, ...]:
+        """The physical parameters (those of parameters.yaml), without the switches."""
+        return tuple(p for p in self.parameters if p.kind == "constant")
+
+    @property
+    def switches(self) -> dict[str, str]:
+        """Mechanism id -> the name of its switch parameter, in declaration order."""
+        return {p.name.removeprefix(SWITCH_PREFIX): p.name
+                for p in self.parameters if p.kind == "switch"}
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -166,6 +182,19 @@ class ModelBuilder:
         )
         return self._new_symbol(name)
 
+    def switch(self, mechanism: str) -> sp.Symbol:
+        """The switch of ``mechanism`` (parameter ``on_<mechanism>``, 1 by default): multiply
+        the terms through which the mechanism acts by it, so that 0 removes exactly them."""
+        name = SWITCH_PREFIX + mechanism
+        if name in self._parameters:
+            return getattr(self.sym, name)
+        self._parameters[name] = Parameter(
+            name=name, value=1.0, unit="1", lower=0.0, upper=1.0, kind="switch",
+            provenance="assumed: a mechanism switch (1 on, 0 off), not a physical quantity; "
+                       "never estimated",
+            description=f"switch of mechanism {mechanism} (1 on, 0 off)")
+        return self._new_symbol(name)
+
     def input(self, name: str, *, unit: str, default: float = 0.0, description: str) -> sp.Symbol:
         symbol = self._new_symbol(name)
         self._inputs[name] = Input(name, unit, float(default), description)
@@ -234,7 +263,8 @@ class ModelBuilder:
         )
 
     def build(self) -> Model:
-        unused = sorted(set(self._table) - set(self._parameters))
+        unused = sorted(set(self._table) - {n for n, p in self._parameters.items()
+                                            if p.kind == "constant"})
         if unused:
             raise ValueError(f"parameters.yaml has entries the model does not use: {unused}")
         return Model(

@@ -126,18 +126,19 @@ def _model_section() -> str:
     modelled = sum(m.status == "modelled" for m in catalog.values())
     counts = [("species (state variables)", len(model.species)),
               ("processes (rate laws)", len(model.processes)),
-              ("parameters", len(model.parameters)),
+              ("parameters", len(model.constants)),
+              ("mechanism switches", len(model.switches)),
               ("mechanisms in the catalog", len(catalog)),
               ("of which modelled", modelled)]
     table = table_html((["", "count"], [[k, str(v)] for k, v in counts]))
-    fitted = sum(p.provenance.startswith(("fitted", "estimate")) for p in model.parameters)
+    fitted = sum(p.provenance.startswith(("fitted", "estimate")) for p in model.constants)
     return (
         '<h2 id="model">Model</h2>\n<p>The model is a system of ordinary differential '
         "equations for one well: MSC and NK cell numbers, NK and MSC surface and "
         "signalling states, and medium mediators. Each process belongs to mechanisms of "
         "the catalog, which carries the literature citations "
         "(<code>mscnk mechanisms</code> lists them).</p>\n" + table +
-        f"\n<p>{fitted} of {len(model.parameters)} parameters are fitted to the literature "
+        f"\n<p>{fitted} of {len(model.constants)} parameters are fitted to the literature "
         "findings (<code>docs/calibration.md</code>); the others are cited values or stated "
         "assumptions. <code>mscnk validate</code> checks the model against the findings; read "
         "the numbers here as the behaviour of the model, not as measurements.</p>"

@@ -84,7 +84,7 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
         "",
         f"- species: {len(model.species)}",
         f"- processes: {len(model.processes)}",
-        f"- parameters: {len(model.parameters)}",
+        f"- parameters: {len(model.constants)}, and {len(model.switches)} mechanism switches",
         f"- inputs (set by the experiment): {len(model.inputs)}",
         f"- named expressions (signals, doses): {len(model.expressions)}",
         f"- mechanisms in the catalog: {len(catalog)} "
@@ -115,7 +115,13 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
     out += _table(["name", "value", "unit", "bounds", "mechanisms", "provenance", "what"],
                   [[p.name, f"{p.value:.4g}", p.unit, f"[{p.lower:.4g}, {p.upper:.4g}]",
                     ", ".join(owners[p.name]), p.provenance, p.description]
-                   for p in model.parameters])
+                   for p in model.constants])
+    out += ["## Mechanism switches", "",
+            "Each switch `on_<mechanism>` (1 on, the default; 0 off) multiplies the terms "
+            "through which its mechanism acts; a parameter file (`--params`) or `mscnk "
+            "explain` sets it. Mechanisms without a switch, and why:", ""]
+    out += [f"- `{mechanism}`: {why}" for mechanism, why in chosen.fixed_mechanisms.items()]
+    out += [""]
     out += ["## Inputs", "", "Set by the experiment layer from the condition and the catalog.", ""]
     out += _table(["name", "unit", "default", "what"],
                   [[u.name, u.unit, f"{u.default:g}", u.description] for u in model.inputs])
@@ -127,6 +133,9 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
                 "", m.summary, ""]
         if m.note:
             out += [f"Note: {m.note}", ""]
+        switch = (f"Switch: `{model.switches[m.id]}`." if m.id in model.switches else
+                  f"No switch: {chosen.fixed_mechanisms.get(m.id, 'not in the model')}.")
         out += ["Processes: " + (", ".join(f"`{p}`" for p in processes) or "none") + ".", "",
+                switch, "",
                 "Citations: " + "; ".join(m.citations) + ".", ""]
     return "\n".join(out).rstrip() + "\n"

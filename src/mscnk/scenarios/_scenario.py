@@ -95,7 +95,9 @@ class Scenario:
     scenario crosses process boundaries (dask workers) by that alone. ``summary`` and
     ``headline``: a one-line description of a condition and the readouts that say most about
     it (for ``repr``); ``mechanisms``: the names its processes may cite (None: any);
-    ``plausibility``: standard magnitudes (a findings file) for docs/model.md.
+    ``plausibility``: standard magnitudes (a findings file) for docs/model.md;
+    ``fixed_mechanisms``: the mechanisms the model implements without a switch, each with
+    why (a context a condition field sets, or the cells' own dynamics).
     """
 
     name: str
@@ -113,6 +115,7 @@ class Scenario:
     #: A findings file (Path or Traversable) of standard magnitudes the model should land
     #: in, one quantity each; docs/model.md shows each with the model's value.
     plausibility: Any = None
+    fixed_mechanisms: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}: {self.title})"

@@ -46,6 +46,18 @@ def headline(condition: Condition) -> list[str]:
     return names
 
 
+#: Mechanisms without a switch (``on_<id>``), and why: every other one can be switched off.
+FIXED_MECHANISMS = {
+    "resting_nk_quiescence": "the resting state every NK activation starts from",
+    "msc_sources": "a context: set by msc.source",
+    "tumor_associated_msc": "a context: set by msc.source (tumor_associated)",
+    "immunosuppressant_sparing": "a context: set by the drugs.* doses",
+    "tumor_targets": "a context: set by tumor.* (no tumor cells, no tumor targets)",
+    "antibody_blockade": "a context: set by blockade",
+    "msc_proliferation": "the MSCs' own growth, not crosstalk",
+    "nk_proliferation": "the NK cells' own growth, not crosstalk",
+}
+
 SCENARIO = Scenario(
     name="coculture",
     title="MSC-NK co-culture with pre-phases, matched controls, K562 re-test and tumor cells",
@@ -59,6 +71,7 @@ SCENARIO = Scenario(
     summary=summary,
     headline=headline,
     plausibility=resources.files(__name__).joinpath("plausibility.yaml"),
+    fixed_mechanisms=FIXED_MECHANISMS,
 )
 
 __all__ = ["MODULES", "SCENARIO", "Condition", "CocultureProtocol", "READOUT_DECLARATIONS"]

@@ -44,13 +44,15 @@ def declare(b: ModelBuilder) -> None:
     # that carries it (ligands, NK activation), under its own mechanism.
     b.expression(
         "msc_conjugate_share",
-        s.contact * s.msc / (s.msc + s.nk_total + b.p("contact_half_cells")),
+        b.switch("nk_msc_conjugates") * s.contact * s.msc
+        / (s.msc + s.nk_total + b.p("contact_half_cells")),
         unit="1", mechanisms=("nk_msc_conjugates",),
         description="share of an NK cell's time spent in conjugates with MSCs (0 in a transwell)",
     )
     b.expression(
         "nk_conjugate_share",
-        s.contact * s.nk_total / (s.msc + s.nk_total + b.p("contact_half_cells")),
+        b.switch("nk_msc_conjugates") * s.contact * s.nk_total
+        / (s.msc + s.nk_total + b.p("contact_half_cells")),
         unit="1", mechanisms=("nk_msc_conjugates",),
         description="share of an MSC's surface engaged in conjugates with NK cells (0 in a "
                     "transwell)",

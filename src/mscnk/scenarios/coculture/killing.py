@@ -24,6 +24,10 @@ def _blocked(b: ModelBuilder, antibody: sp.Symbol) -> sp.Expr:
 def declare(b: ModelBuilder) -> None:
     s = b.sym
     w = {name: b.p(f"w_{name}") for name in ("nkg2d", "nkp30", "dnam1", "nkp46", "nkp44", "cd69")}
+    # each activating pair on MSCs under its own mechanism's switch
+    on = {name: b.switch(mechanism) for name, mechanism in (
+        ("nkg2d", "nkg2d_mica_ulbp"), ("nkp30", "nkp30_b7h6"), ("dnam1", "dnam1_pvr_nectin2"),
+        ("nkp46", "nkp46_weak"), ("nkp44", "nkp44_no_role"), ("cd69", "cd69_placenta"))}
     engaged = {
         "nkg2d": s.nkg2d * _blocked(b, s.ab_nkg2d),
         "nkp30": s.nkp30 * _blocked(b, s.ab_nkp30),
@@ -38,21 +42,23 @@ def declare(b: ModelBuilder) -> None:
     # --- MSC as a target ------------------------------------------------------------
     b.expression(
         "msc_activating_ligation",
-        w["nkg2d"] * engaged["nkg2d"] * (s.mica + s.ulbp) / 2
-        + w["nkp30"] * engaged["nkp30"] * s.msc_b7h6
-        + w["dnam1"] * engaged["dnam1"] * (s.pvr + s.nectin2) / 2
-        + w["nkp46"] * engaged["nkp46"] * s.msc_nkp46_ligand
-        + w["nkp44"] * engaged["nkp44"] * s.msc_nkp44_ligand
-        + w["cd69"] * engaged["cd69"] * s.msc_cd69_ligand,
+        on["nkg2d"] * w["nkg2d"] * engaged["nkg2d"] * (s.mica + s.ulbp) / 2
+        + on["nkp30"] * w["nkp30"] * engaged["nkp30"] * s.msc_b7h6
+        + on["dnam1"] * w["dnam1"] * engaged["dnam1"] * (s.pvr + s.nectin2) / 2
+        + on["nkp46"] * w["nkp46"] * engaged["nkp46"] * s.msc_nkp46_ligand
+        + on["nkp44"] * w["nkp44"] * engaged["nkp44"] * s.msc_nkp44_ligand
+        + on["cd69"] * w["cd69"] * engaged["cd69"] * s.msc_cd69_ligand,
         unit="1",
         mechanisms=("nkg2d_mica_ulbp", "nkp30_b7h6", "dnam1_pvr_nectin2", "nkp46_weak",
                     "nkp44_no_role", "cd69_placenta", "antibody_blockade"),
         description="activating receptor-ligand engagement in an NK-MSC conjugate",
     )
     lair1 = b.p("w_lair1") * s.lair1_collagen_ligation
+    missing_self = b.switch("missing_self")  # HLA-I on KIR/LIR-1, HLA-E on NKG2A
     b.expression(
         "msc_inhibitory_ligation",
-        s.kir * s.hla_i * hla_free + b.p("w_nkg2a") * nkg2a_free * s.hla_e * hla_free + lair1,
+        missing_self * (s.kir * s.hla_i + b.p("w_nkg2a") * nkg2a_free * s.hla_e) * hla_free
+        + lair1,
         unit="1", mechanisms=("missing_self", "lair1_collagen", "antibody_blockade"),
         description="KIR/LIR-1-HLA-I, NKG2A-HLA-E and LAIR-1-collagen engagement",
     )
@@ -81,9 +87,9 @@ def declare(b: ModelBuilder) -> None:
     tumor_act = (w["nkg2d"] * engaged["nkg2d"] * s.tumor_nkg2d_ligand
                  + w["nkp30"] * engaged["nkp30"] * s.tumor_ncr_ligand
                  + w["dnam1"] * engaged["dnam1"] * s.tumor_dnam1_ligand
-                 + b.p("w_2b4") * s.tumor_cd48)
-    tumor_inh = (s.kir + b.p("w_nkg2a") * nkg2a_free) * s.tumor_hla_i * hla_free
-    car = s.car * s.tumor_antigen * b.p("car_trigger")
+                 + b.switch("cd48_2b4") * b.p("w_2b4") * s.tumor_cd48)
+    tumor_inh = missing_self * (s.kir + b.p("w_nkg2a") * nkg2a_free) * s.tumor_hla_i * hla_free
+    car = b.switch("car_nk_killing") * s.car * s.tumor_antigen * b.p("car_trigger")
     b.expression("tumor_trigger", 1 - (1 - hit(tumor_act, tumor_inh)) * (1 - car), unit="1",
                  mechanisms=("tumor_targets", "car_nk_killing", "missing_self", "cd48_2b4"),
                  description="probability a tumor conjugate signals to kill (CAR bypasses HLA)")
@@ -103,13 +109,17 @@ def declare(b: ModelBuilder) -> None:
     b.process("nk_degranulates", s.nk_total * s.degranulation_per_nk, {s.nk_degranulations: 1},
               mechanisms=("perforin_granzyme",),
               description="degranulation events counted for CD107a")
-    b.process("granules_used", b.p("granule_use") * s.degranulation_per_nk, {s.granules: -1},
+    b.process("granules_used",
+              b.switch("granule_exhaustion") * b.p("granule_use") * s.degranulation_per_nk,
+              {s.granules: -1},
               mechanisms=("granule_exhaustion",),
               description="each degranulation spends part of the granule store")
-    granzyme_msc = 1 / (1 + b.p("w_serpinb9") * s.serpinb9)
-    death_receptor = s.arming * (b.p("k_fasl") + b.p("k_trail") * s.stat5)
+    granzyme_msc = 1 / (1 + b.switch("serpinb9_protection") * b.p("w_serpinb9") * s.serpinb9)
+    death_receptor = s.arming * (b.switch("fasl_killing") * b.p("k_fasl")
+                                 + b.switch("trail_killing") * b.p("k_trail") * s.stat5)
+    granule_kill = b.switch("perforin_granzyme") * b.p("p_granule_kill") * lytic
     kills = {
-        "granule": (b.p("p_granule_kill") * lytic * granzyme_msc,
+        "granule": (granule_kill * granzyme_msc,
                     ("perforin_granzyme", "serpinb9_protection")),
         "fasl_trail": (death_receptor, ("fasl_killing", "trail_killing")),
     }
@@ -119,7 +129,7 @@ def declare(b: ModelBuilder) -> None:
                   mechanisms=mechanisms, contact=True,
                   description=f"NK cells kill MSCs ({path.replace('_', '/')})")
     tumor_rate = (s.nk_total * s.tumor_conjugation * s.tumor_trigger
-                  * (b.p("p_granule_kill") * lytic + death_receptor))
+                  * (granule_kill + death_receptor))
     b.process("tumor_killed_by_nk", tumor_rate, {s.tumor: -1, s.tumor_killed: 1},
               mechanisms=("tumor_targets", "car_nk_killing", "perforin_granzyme"),
               description="NK cells kill tumor cells")
@@ -128,18 +138,21 @@ def declare(b: ModelBuilder) -> None:
     per_msc_encounters = b.p("k_conjugation") * s.contact * s.nk_total / crowd
     for ligand in ("pvr", "nectin2"):
         b.process(f"{ligand}_stripped",
-                  b.p("k_ligand_stripping") * per_msc_encounters * engaged["dnam1"] * s.stat5
+                  b.switch("nk_ligand_stripping") * b.p("k_ligand_stripping")
+                  * per_msc_encounters * engaged["dnam1"] * s.stat5
                   * getattr(s, ligand), {ligand: -1},
                   mechanisms=("nk_ligand_stripping",), contact=True,
                   description=f"DNAM-1 on STAT5-activated NK cells strips {ligand} from MSCs")
     b.process("serpinb9_lost_to_ros",
-              b.p("k_ros_serpinb9") * per_msc_encounters * s.arming * s.serpinb9,
+              b.switch("ros_serpinb9_loss") * b.p("k_ros_serpinb9") * per_msc_encounters
+              * s.arming * s.serpinb9,
               {s.serpinb9: -1}, mechanisms=("ros_serpinb9_loss",), contact=True,
               description="NK-induced reactive oxygen species deplete serpin B9")
 
     # --- NK secretion ---------------------------------------------------------------
     to_medium = s.nk_total * 1e-3 / b.p("well_volume_ml")
     engagement = s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger
+    burst = b.switch("contact_ifng_burst")  # what engagement makes NK cells secrete
     nfat = (inhibition(s.tacrolimus_ng_ml, b.p("ic50_tacrolimus"))
             * inhibition(s.sotrastaurin_nM, b.p("ic50_sotrastaurin")))
     tbet = 1 / (1 + b.p("w_activin_tbet") * s.activin_signal + b.p("w_pge2_tbet") * s.pge2_signal)
@@ -150,12 +163,13 @@ def declare(b: ModelBuilder) -> None:
               {s.ifng: 1}, mechanisms=("il12_il18_stat4", "activin_a_tbet", "pge2_ep2_ep4"),
               description="cytokine-driven (T-bet) IFN-gamma, damped by activin-A and PGE2")
     b.process("nk_secretes_ifng_triggered",
-              to_medium * nfat * burst_damping * b.p("q_ifng_burst") * s.arming * engagement,
+              burst * to_medium * nfat * burst_damping * b.p("q_ifng_burst") * s.arming
+              * engagement,
               {s.ifng: 1}, mechanisms=("contact_ifng_burst",),
               description="activating-receptor engagement triggers an IFN-gamma burst")
     b.process("nk_secretes_tnfa",
               to_medium * nfat * (b.p("q_tnfa_cytokine") * s.activation
-                                  + b.p("q_tnfa_burst") * s.arming * engagement),
+                                  + burst * b.p("q_tnfa_burst") * s.arming * engagement),
               {s.tnfa: 1}, mechanisms=("tnfa_il1b_cox2_ido", "contact_ifng_burst"),
               description="NK cells secrete TNF-alpha")
     b.process("nk_secretes_il1b",

@@ -72,40 +72,53 @@ def declare(b: ModelBuilder) -> None:
     b.turnover(s.ifng_sensed, free(s.ifng, s.ab_ifng), b.p("k_ifng_sensing"),
                mechanisms=("ifng_licensing",), what="IFN-gamma sensed by MSCs")
     ifng_free = s.ifng_sensed
-    b.expression("licensing_low", hill(ifng_free, b.p("ec50_ifng_hla")) * jak_msc, unit="1",
+    licensing = b.switch("ifng_licensing")
+    b.expression("licensing_low", licensing * hill(ifng_free, b.p("ec50_ifng_hla")) * jak_msc,
+                 unit="1",
                  mechanisms=("ifng_licensing",),
                  description="IFN-gamma/STAT1 signal at the low threshold that raises HLA-I/E")
-    b.expression("licensing_high", hill(ifng_free, b.p("ec50_ifng_ido")) * jak_msc, unit="1",
+    b.expression("licensing_high", licensing * hill(ifng_free, b.p("ec50_ifng_ido")) * jak_msc,
+                 unit="1",
                  mechanisms=("ifng_licensing",),
                  description="IFN-gamma/STAT1 signal at the high threshold for IDO, HLA-II, PD-L1")
-    b.expression("tnfa_signal", hill(free(s.tnfa, s.ab_tnfa), b.p("ec50_tnfa")), unit="1",
+    inflammatory = b.switch("tnfa_il1b_cox2_ido")
+    b.expression("tnfa_signal", inflammatory * hill(free(s.tnfa, s.ab_tnfa), b.p("ec50_tnfa")),
+                 unit="1",
                  mechanisms=("tnfa_il1b_cox2_ido",), description="TNF-alpha receptor signal")
-    b.expression("il1b_signal", hill(free(s.il1b, s.ab_il1b), b.p("ec50_il1b")), unit="1",
+    b.expression("il1b_signal", inflammatory * hill(free(s.il1b, s.ab_il1b), b.p("ec50_il1b")),
+                 unit="1",
                  mechanisms=("tnfa_il1b_cox2_ido",), description="IL-1 receptor signal")
 
     # --- signals read by NK cells ---------------------------------------------------
-    b.expression("pge2_signal", hill(s.pge2, b.p("ec50_pge2_ep")), unit="1",
+    b.expression("pge2_signal", b.switch("pge2_ep2_ep4") * hill(s.pge2, b.p("ec50_pge2_ep")),
+                 unit="1",
                  mechanisms=("pge2_ep2_ep4",), description="EP2/EP4 -> cAMP signal in NK cells")
-    b.expression("kynurenine_signal", hill(s.kynurenine, b.p("ec50_kynurenine")), unit="1",
+    ido = b.switch("ido_kynurenine")
+    b.expression("kynurenine_signal", ido * hill(s.kynurenine, b.p("ec50_kynurenine")), unit="1",
                  mechanisms=("ido_kynurenine",),
                  description="kynurenine (AhR) signal in NK cells: hundreds of uM act")
     trp_half = b.p("tryptophan_starvation_half_uM")
-    b.expression("tryptophan_starvation", trp_half**2 / (trp_half**2 + s.tryptophan**2),
+    b.expression("tryptophan_starvation", ido * trp_half**2 / (trp_half**2 + s.tryptophan**2),
                  unit="1", mechanisms=("ido_kynurenine",),
                  description="GCN2 amino-acid starvation as tryptophan runs out")
-    tgfb_exosome = b.p("tgfb_per_exosome") * s.exo_tgfb * s.exosomes
+    tgfb_exosome = b.switch("exosome_tgfb") * b.p("tgfb_per_exosome") * s.exo_tgfb * s.exosomes
     b.expression("tgfb_signal",
-                 hill((s.tgfb_active + tgfb_exosome) * (1 - occupancy * s.ab_tgfb),
-                      b.p("ec50_tgfb")),
+                 b.switch("tgfb_smad")
+                 * hill((s.tgfb_active + tgfb_exosome) * (1 - occupancy * s.ab_tgfb),
+                        b.p("ec50_tgfb")),
                  unit="1", mechanisms=("tgfb_smad", "exosome_tgfb"),
                  description="TGF-beta/Smad2-3 signal from free and exosome-bound TGF-beta")
-    b.expression("hgf_signal", hill(s.hgf, b.p("ec50_hgf")), unit="1",
+    b.expression("hgf_signal", b.switch("hgf_cmet") * hill(s.hgf, b.p("ec50_hgf")), unit="1",
                  mechanisms=("hgf_cmet",), description="HGF/c-Met signal in NK cells")
-    b.expression("hla_g5_signal", hill(free(s.hla_g5, s.ab_hla_g), b.p("ec50_hla_g5")),
+    b.expression("hla_g5_signal",
+                 b.switch("hla_g5_ilt2") * hill(free(s.hla_g5, s.ab_hla_g), b.p("ec50_hla_g5")),
                  unit="1", mechanisms=("hla_g5_ilt2",), description="HLA-G5 / ILT2 signal")
-    b.expression("activin_signal", hill(s.activin_a, b.p("ec50_activin_a")), unit="1",
+    b.expression("activin_signal",
+                 b.switch("activin_a_tbet") * hill(s.activin_a, b.p("ec50_activin_a")), unit="1",
                  mechanisms=("activin_a_tbet",), description="activin-A / ALK4 signal in NK cells")
-    b.expression("adenosine_signal", hill(s.adenosine, b.p("ec50_adenosine")), unit="1",
+    b.expression("adenosine_signal",
+                 b.switch("cd73_adenosine") * hill(s.adenosine, b.p("ec50_adenosine")), unit="1",
                  mechanisms=("cd73_adenosine",), description="adenosine A2A signal in NK cells")
-    b.expression("il10_free", free(s.il10, s.ab_il10), unit="ng/ml",
+    b.expression("il10_free", b.switch("il10_stat3_socs3") * free(s.il10, s.ab_il10),
+                 unit="ng/ml",
                  mechanisms=("il10_stat3_socs3",), description="IL-10 not neutralised")

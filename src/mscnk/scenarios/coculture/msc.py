@@ -66,7 +66,8 @@ def declare(b: ModelBuilder) -> None:
     # --- the suppressive programme ----------------------------------------------------
     # only strong licensing leaves a memory: the gain is quadratic in the STAT1 signal
     b.process("licensing_memory_gain",
-              b.p("k_memory_on") * s.licensing_high**2 * (1 - s.licensing_memory),
+              b.switch("licensing_memory") * b.p("k_memory_on") * s.licensing_high**2
+              * (1 - s.licensing_memory),
               {s.licensing_memory: 1}, mechanisms=("licensing_memory",),
               description="strong IFN-gamma signalling opens IDO1 chromatin")
     b.process("licensing_memory_loss", b.p("k_memory_off") * s.licensing_memory,
@@ -76,7 +77,8 @@ def declare(b: ModelBuilder) -> None:
     # contact, review 002 ref 97; Chatterjee 2014): the gain is the MSC surface engaged in
     # conjugates times the NK cells' cytokine activation.
     b.process("contact_priming_gain",
-              b.p("k_contact_priming") * s.nk_conjugate_share * s.activation
+              b.switch("contact_priming") * b.p("k_contact_priming") * s.nk_conjugate_share
+              * s.activation
               * (1 - s.contact_primed),
               {s.contact_primed: 1}, mechanisms=("contact_priming",), contact=True,
               description="conjugates with activated NK cells start the MSC soluble programme")
@@ -86,7 +88,8 @@ def declare(b: ModelBuilder) -> None:
     for tlr in ("tlr3", "tlr4"):
         state = getattr(s, f"{tlr}_primed")
         b.process(f"{tlr}_priming_gain",
-                  b.p("k_tlr_priming") * getattr(s, f"{tlr}_ligand") * (1 - state),
+                  b.switch("tlr_priming") * b.p("k_tlr_priming") * getattr(s, f"{tlr}_ligand")
+                  * (1 - state),
                   {state: 1}, mechanisms=("tlr_priming",),
                   description=f"{tlr.upper()} ligand primes the MSCs")
         b.process(f"{tlr}_priming_loss", b.p("k_tlr_fading") * state, {state: -1},
@@ -142,7 +145,7 @@ def declare(b: ModelBuilder) -> None:
         by_source = ("msc_sources", "tumor_associated_msc") if name in ("pge2", "tgfb_latent") else ()
         b.process(f"msc_secretes_{name}", to_medium * per_cell_rate, {name: 1},
                   mechanisms=(mechanism, *by_source), description=f"MSCs secrete {name}")
-    kynurenine_rate = (b.p("k_ido_catalysis") * s.ido * s.msc
+    kynurenine_rate = (b.switch("ido_kynurenine") * b.p("k_ido_catalysis") * s.ido * s.msc
                        * s.tryptophan / (s.tryptophan + b.p("km_ido_tryptophan"))
                        * inhibition(s.one_mt_uM, b.p("ic50_one_mt")))
     b.process("ido_tryptophan_to_kynurenine", kynurenine_rate,

@@ -50,18 +50,21 @@ def declare(b: ModelBuilder) -> None:
     il2 = hill(s.il2_u_ml * s.il2_left, b.p("ec50_il2"))
     il15 = hill(s.il15_ng_ml * s.il15_left, b.p("ec50_il15"))
     stat5_drive = (1 - (1 - il2) * (1 - il15)) / (1 + b.p("w_socs3_stat5") * s.socs3)
-    b.turnover(s.stat5, stat5_drive, b.p("k_stat5"), mechanisms=("il2_il15_stat5",),
-               what="STAT5 programme")
+    b.turnover(s.stat5, b.switch("il2_il15_stat5") * stat5_drive, b.p("k_stat5"),
+               mechanisms=("il2_il15_stat5",), what="STAT5 programme")
     il12 = hill(s.il12_ng_ml, b.p("ec50_il12"))
     il18 = hill(s.il18_ng_ml, b.p("ec50_il18"))
     alone12, alone18 = b.p("il12_alone_stat4"), b.p("il18_alone_stat4")
     stat4_drive = il12 * il18 + alone12 * il12 * (1 - il18) + alone18 * il18 * (1 - il12)
     blunting = _damped(b, "il12r", {"contact": s.msc_conjugate_share, "pge2": s.pge2_signal})
-    b.expression("il12r_il18r_signal", blunting, unit="1", mechanisms=("il12r_il18r_blunting",),
+    b.expression("il12r_il18r_signal", 1 - b.switch("il12r_il18r_blunting") * (1 - blunting),
+                 unit="1", mechanisms=("il12r_il18r_blunting",),
                  description="share of IL-12R/IL-18R signalling (pSTAT4, NF-kB) left by MSCs")
-    b.turnover(s.stat4, stat4_drive * s.il12r_il18r_signal, b.p("k_stat4"),
+    b.turnover(s.stat4, b.switch("il12_il18_stat4") * stat4_drive * s.il12r_il18r_signal,
+               b.p("k_stat4"),
                mechanisms=("il12_il18_stat4", "il12r_il18r_blunting"), what="STAT4/T-bet programme")
-    b.turnover(s.stat3, hill(s.il21_ng_ml, b.p("ec50_il21")), b.p("k_stat3"),
+    b.turnover(s.stat3, b.switch("il21_stat3") * hill(s.il21_ng_ml, b.p("ec50_il21")),
+               b.p("k_stat3"),
                mechanisms=("il21_stat3",), what="STAT3 programme")
     b.expression(
         "activation",
@@ -76,7 +79,8 @@ def declare(b: ModelBuilder) -> None:
     # leaves collagen that binds it poorly); SHP-1/SHP-2 then lower perforin (Fu, review 002
     # ref 75), so an NK cell's LAIR-1 load is its conjugate share with MSCs times this ligation.
     b.expression("lair1_collagen_ligation",
-                 s.msc_collagen * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
+                 b.switch("lair1_collagen") * s.msc_collagen
+                 * (1 - b.p("knockdown_efficiency") * s.kd_p4h)
                  * (1 - b.p("antibody_occupancy") * s.ab_lair1),
                  unit="1", mechanisms=("lair1_collagen",),
                  description="LAIR-1 engaged by MSC collagen in one NK-MSC conjugate")
@@ -105,10 +109,12 @@ def declare(b: ModelBuilder) -> None:
     # internalised, so their loss scales with the ligands the source carries; MSCs carry no
     # NKp44 ligand (decidual ones a little), and NKp44 is lost in conjugates all the same.
     contact = s.msc_conjugate_share
-    b.expression("nkg2d_ligand_engagement", contact * (s.msc_mica + s.msc_ulbp) / 2, unit="1",
+    internalised = b.switch("receptor_internalisation") * contact
+    b.expression("nkg2d_ligand_engagement", internalised * (s.msc_mica + s.msc_ulbp) / 2,
+                 unit="1",
                  mechanisms=("receptor_internalisation",),
                  description="NKG2D ligands (MICA/ULBP) an NK cell meets in MSC conjugates")
-    b.expression("nkp30_ligand_engagement", contact * s.msc_b7h6, unit="1",
+    b.expression("nkp30_ligand_engagement", internalised * s.msc_b7h6, unit="1",
                  mechanisms=("receptor_internalisation",),
                  description="B7-H6 an NK cell meets in MSC conjugates")
     receptor("nkg2d", 1, {"stat5": s.stat5, "stat3": s.stat3},
@@ -120,7 +126,7 @@ def declare(b: ModelBuilder) -> None:
              {"pge2": s.pge2_signal, "contact": s.nkp30_ligand_engagement, "tgfb": s.tgfb_signal},
              ("nkp30_b7h6", "pge2_ep2_ep4", "receptor_internalisation"))
     receptor("nkp44", receptors["nkp44"], {"stat5": s.stat5},
-             {"pge2": s.pge2_signal, "contact": contact},
+             {"pge2": s.pge2_signal, "contact": internalised},
              ("nkp44_no_role", "il2_il15_stat5", "pge2_ep2_ep4", "receptor_internalisation"))
     receptor("nkp46", 1, {"stat5": s.stat5}, {}, ("nkp46_weak", "il2_il15_stat5"))
     receptor("dnam1", 1, {"stat5": s.stat5}, {"tgfb": s.tgfb_signal},
@@ -147,8 +153,9 @@ def declare(b: ModelBuilder) -> None:
     )
     b.expression(
         "soluble_arrest",
-        b.p("arrest_pge2") * s.pge2_signal + b.p("arrest_kynurenine") * s.kynurenine_signal
-        + b.p("arrest_tgfb") * s.tgfb_signal + b.p("arrest_hla_g5") * s.hla_g5_signal,
+        b.switch("nk_apoptosis_arrest") * (
+            b.p("arrest_pge2") * s.pge2_signal + b.p("arrest_kynurenine") * s.kynurenine_signal
+            + b.p("arrest_tgfb") * s.tgfb_signal + b.p("arrest_hla_g5") * s.hla_g5_signal),
         unit="1", mechanisms=("nk_apoptosis_arrest",),
         description="soluble MSC signals that push NK cells to apoptosis",
     )
@@ -158,7 +165,7 @@ def declare(b: ModelBuilder) -> None:
             "pge2": s.pge2_signal, "kynurenine": s.kynurenine_signal,
             "starvation": s.tryptophan_starvation, "tgfb": s.tgfb_signal, "hgf": s.hgf_signal,
             "hla_g5": s.hla_g5_signal, "socs3": s.socs3, "adenosine": s.adenosine_signal,
-            "contact": contact}),
+            "contact": b.switch("contact_arrest") * contact}),
         unit="1",
         mechanisms=("pge2_ep2_ep4", "ido_kynurenine", "tgfb_smad", "hgf_cmet", "hla_g5_ilt2",
                     "il10_stat3_socs3", "cd73_adenosine", "contact_arrest", "nk_apoptosis_arrest"),
@@ -179,14 +186,16 @@ def declare(b: ModelBuilder) -> None:
               {s.nk_bright: -1, s.nk_dim: 1}, mechanisms=("nk_proliferation",),
               description="CD56bright cells mature into CD56dim cells")
     b.process("nk_bright_loss_on_contact",
-              s.cell_dynamics * b.p("k_contact_bright_loss") * contact * s.nk_bright,
+              b.switch("cd56bright_loss") * s.cell_dynamics * b.p("k_contact_bright_loss")
+              * contact * s.nk_bright,
               {s.nk_bright: -1, s.nk_dim: 1}, mechanisms=("cd56bright_loss",), contact=True,
               description="contact with MSCs drives CD56bright cells to CD56dim")
     survival = 1 - (1 - s.stat5) * (1 - b.p("survival_stat4") * s.stat4) * (
         1 - b.p("survival_stat3") * s.stat3)
     death = s.cell_dynamics * (
         b.p("k_nk_death_resting") * (1 - survival)
-        * inhibition(hill(s.il6, b.p("ec50_il6")), b.p("ic50_il6_survival"))
+        * inhibition(b.switch("msc_il6_nk_survival") * hill(s.il6, b.p("ec50_il6")),
+                     b.p("ic50_il6_survival"))
         + b.p("k_nk_death_activated") + b.p("k_nk_death_msc") * s.soluble_arrest)
     b.expression("nk_death_rate", death, unit="1/h",
                  mechanisms=("nk_apoptosis_arrest", "msc_il6_nk_survival"),
@@ -201,7 +210,8 @@ def declare(b: ModelBuilder) -> None:
               {s.nk_apoptotic: -1}, mechanisms=("nk_apoptosis_arrest",),
               description="apoptotic NK cells disintegrate and leave the Annexin-V+ gate")
     b.process("nk_efferocytosis",
-              s.cell_dynamics * b.p("k_efferocytosis") * s.contact * s.msc
+              b.switch("efferocytosis") * s.cell_dynamics * b.p("k_efferocytosis") * s.contact
+              * s.msc
               / (s.msc + b.p("efferocytosis_half_cells")) * s.nk_apoptotic,
               {s.nk_apoptotic: -1}, mechanisms=("efferocytosis",), contact=True,
               description="MSCs in contact engulf apoptotic NK cells")
