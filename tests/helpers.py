@@ -355,3 +355,6 @@ def load_script(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+#: The repository's examples folder (the package's shipped examples).
+ROOT_EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -109,6 +109,23 @@ def fail(problems: list[str]) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+#: Where the simulations of ``run``, ``explain`` and ``sensitivity`` go.
+WORKERS = typer.Option(None, "--workers", min=1,
+                       help="local worker processes (default: all cores)")
+SCHEDULER = typer.Option(None, "--scheduler", help="dask.distributed scheduler address")
+#: What ``run`` and ``sensitivity`` do with the run already in --out.
+RESUME = typer.Option(False, "--resume", help="finish the unfinished run in --out")
+OVERWRITE = typer.Option(False, "--overwrite",
+                         help="replace the run in --out (only its own files are removed)")
+
+
+def print_frame(frame, format: Format) -> None:
+    """A table's every row at full precision (``--format csv`` or ``json``)."""
+    print_records(list(frame.columns), [[repr(v) if isinstance(v, float) else v for v in row]
+                                        for row in frame.itertuples(False)],
+                  format, records=frame.to_dict("records"))
+
+
 #: The ``--scenario`` option of every command that simulates or describes a model.
 SCENARIO = typer.Option(None, "--scenario",
                         help="a built-in scenario (coculture, the default) or a scenario folder")

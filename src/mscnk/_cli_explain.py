@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from mscnk._cli_common import (SCENARIO, Format, console, errors, fail, load_params,
-                               load_scenario_or_fail, print_records)
+from mscnk._cli_common import (SCENARIO, SCHEDULER, WORKERS, Format, console, errors, fail,
+                               load_params, load_scenario_or_fail, print_frame, print_records)
 
 #: Rows of the contribution table printed (all of them go to --out and --format csv/json).
 SHOWN = 12
@@ -32,10 +32,8 @@ def explain(
     graph: bool = typer.Option(False, "--graph",
                                help="list the mechanisms that can move the readout, nearest "
                                     "first (no simulation)"),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                          help="local worker processes (default: all cores)"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="dask.distributed scheduler address"),
+    workers: Optional[int] = WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
     scenario: Optional[str] = SCENARIO,
 ) -> None:
     """Why READOUT came out as it did in one condition: each mechanism switched off in turn,
@@ -111,10 +109,7 @@ def _knockouts(chosen, file: Path, readout: str, *, condition, versus, top, para
         for path in _write(found, out):
             errors.print(f"wrote {path}", highlight=False)
     if format != Format.table:
-        frame = found.contributions
-        print_records(list(frame.columns), [[repr(v) if isinstance(v, float) else v
-                                             for v in row] for row in frame.itertuples(False)],
-                      format, records=frame.to_dict("records"))
+        print_frame(found.contributions, format)
         return
     _print(found)
 

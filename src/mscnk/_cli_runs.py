@@ -11,8 +11,9 @@ from typing import Optional, Sequence
 
 import typer
 
-from mscnk._cli_common import (SCENARIO, Format, errors, fail, load_params, load_scenario_or_fail,
-                               print_readout_table, progress_bar, stdout_to_devnull)
+from mscnk._cli_common import (OVERWRITE, RESUME, SCENARIO, SCHEDULER, WORKERS, Format, errors,
+                               fail, load_params, load_scenario_or_fail, print_readout_table,
+                               progress_bar, stdout_to_devnull)
 
 
 def run(
@@ -20,14 +21,10 @@ def run(
     out: Path = typer.Option(Path("results"), "--out", help="run folder (results store)"),
     format: Format = typer.Option(Format.table, "--format", help="what to print"),
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                          help="local worker processes (default: all cores)"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler",
-                                            help="dask.distributed scheduler address"),
-    resume: bool = typer.Option(False, "--resume", help="finish the unfinished run in --out"),
-    overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="replace the run in --out (only its own files "
-                                        "are removed)"),
+    workers: Optional[int] = WORKERS,
+    scheduler: Optional[str] = SCHEDULER,
+    resume: bool = RESUME,
+    overwrite: bool = OVERWRITE,
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1,
                                              help="conditions per chunk (default: chosen)"),
     max_conditions: int = typer.Option(

@@ -1,6 +1,8 @@
 """The ``mscnk`` command line: run, results, plot, demo, validate, mechanisms, explain,
-parameters, fields, examples, export, docs. Run/results live in :mod:`mscnk._cli_runs`,
-plot in :mod:`mscnk._cli_plot`, explain in :mod:`mscnk._cli_explain`."""
+sensitivity, design, calibrate, parameters, fields, examples, export, docs. Run/results live
+in :mod:`mscnk._cli_runs`, plot in :mod:`mscnk._cli_plot`, explain in
+:mod:`mscnk._cli_explain`, sensitivity in :mod:`mscnk._cli_sensitivity`, design in
+:mod:`mscnk._cli_design`, calibrate in :mod:`mscnk._cli_calibrate`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mscnk import __version__, _cli_explain, _cli_plot, _cli_runs
+from mscnk import (__version__, _cli_calibrate, _cli_design, _cli_explain, _cli_plot, _cli_runs,
+                   _cli_sensitivity)
 from mscnk._cli_common import (SCENARIO, Format, configure_logging, console, errors, fail,
                                load_params, load_scenario_or_fail, print_records, print_table,
                                progress_bar, stdout_to_devnull)
@@ -62,6 +65,9 @@ app.command("run")(_cli_runs.run)
 app.command("results")(_cli_runs.results)
 app.command("plot")(_cli_plot.plot)
 app.command("explain")(_cli_explain.explain)
+app.command("sensitivity")(_cli_sensitivity.sensitivity)
+app.command("design")(_cli_design.design)
+app.command("calibrate")(_cli_calibrate.calibrate)
 
 
 @app.command()

@@ -98,3 +98,19 @@ READOUT_NAMES: tuple[str, ...] = tuple(r.name for r in READOUTS)
 #: Readouts that may be negative (MSCs can help NK cells grow); all others never are.
 SIGNED_READOUTS: frozenset[str] = frozenset(r.name for r in READOUTS if r.signed)
 READOUT_UNITS: dict[str, str] = {r.name: r.unit for r in READOUTS}
+
+#: Typical measurement error of a readout, by unit: (absolute SD, coefficient of variation);
+#: the SD of a value v is sqrt(absolute^2 + (cv v)^2). Assumed (replicate scatter of the
+#: usual assays: release and flow-cytometry percentages a few points, ELISA 10-20 % with a
+#: floor near its detection limit, counts about 10 %); ``mscnk design`` weighs predicted
+#: differences by it.
+NOISE_BY_UNIT: dict[str, tuple[float, float]] = {
+    "%": (3.0, 0.0), "pg/ml": (10.0, 0.15), "cells": (100.0, 0.10), "ratio": (0.05, 0.10),
+    "fold": (0.05, 0.10), "uM": (0.1, 0.10),
+}
+
+
+def measurement_sd(readout: str, value: float) -> float:
+    """The assumed measurement SD of ``readout`` at ``value`` (:data:`NOISE_BY_UNIT`)."""
+    absolute, cv = NOISE_BY_UNIT[READOUT_UNITS[readout]]
+    return (absolute**2 + (cv * value) ** 2) ** 0.5

@@ -14,6 +14,10 @@ from mscnk.analysis._mechanism_checks import (CHECK_SCENARIO, check_id, inputs_s
                                                mechanism_findings)
 from mscnk.analysis._problem import Problem, ProblemRun
 from mscnk.analysis._knockout import Explanation, explain_condition
+from mscnk.analysis._design import Design, rank_candidates
+from mscnk.analysis._fit import FitParameter, FitResult, fit_measurements
+from mscnk.analysis._petab import read_petab, write_petab
+from mscnk.analysis._sensitivity import Sensitivity, analyse_run
 from mscnk.analysis._structural import structural_expectations, varied_symbols
 from mscnk.analysis._evaluator import FindingsEvaluator
 from mscnk.analysis._calibration import Calibration, calibrate
@@ -32,8 +36,11 @@ from mscnk.analysis._findings import (
 )
 
 __all__ = [
-    "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare", "Expectation",
-    "Explanation", "FindingsEvaluator", "Problem", "ProblemRun", "explain_condition",
+    "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare",
+    "Design", "Expectation", "FitParameter", "FitResult", "fit_measurements", "rank_candidates",
+    "read_petab", "write_petab",
+    "Explanation", "FindingsEvaluator", "Problem", "ProblemRun", "Sensitivity", "analyse_run",
+    "explain_condition",
     "Calibration", "Estimate", "Information", "Posterior", "Prior", "calibrate", "information",
     "maximise", "prior_of", "priors_of",
     "ExpectationResult", "Finding", "margin",

@@ -10,10 +10,17 @@ with every condition of the experiment::
       sample:                        # random sets within each parameter's bounds
         n: 200
         seed: 7                      # default 0; recorded with the run
-        method: latin_hypercube      # random (default), latin_hypercube or sobol
+        method: latin_hypercube      # random (default), latin_hypercube, sobol, or for
+                                     # sensitivity analysis (SALib) saltelli or morris
         parameters:
           ec50_pge2_nk: log_uniform  # uniform or log_uniform over the parameter's bounds
           hill_pge2_nk: {distribution: uniform, low: 1, high: 2}   # a narrower range
+        # parameters: fitted         # every fitted parameter over its bounds (log-uniform
+                                     # where the lower bound is above 0, else uniform)
+
+``saltelli`` (Sobol indices) makes ``n (d + 2)`` sets from ``n`` base samples of ``d``
+parameters, ``morris`` (elementary effects) ``n (d + 1)`` from ``n`` trajectories on 4
+levels; ``mscnk sensitivity`` runs and analyses them.
 
 With both ``grid`` and ``sample`` every grid point is combined with every sample. Every
 value is checked against the parameter's bounds; all problems are reported at once.
@@ -24,6 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -35,7 +43,12 @@ from mscnk.scenarios import (ConditionError, Scenario, is_number, load_scenario,
                              scenario_parameters, show, suggest)
 
 DISTRIBUTIONS = ("uniform", "log_uniform")
-METHODS = ("random", "latin_hypercube", "sobol")
+METHODS = ("random", "latin_hypercube", "sobol", "saltelli", "morris")
+#: Sampling methods of SALib, for sensitivity analysis: sets made per base sample (d: the
+#: number of parameters sampled).
+SENSITIVITY_METHODS = {"saltelli": lambda d: d + 2, "morris": lambda d: d + 1}
+#: Levels of the Morris grid.
+MORRIS_LEVELS = 4
 SAMPLE_KEYS = ("n", "seed", "method", "parameters")
 #: Name of the one parameter set of an experiment without ``parameter_sweep``.
 DEFAULT_SET = "default"
@@ -62,8 +75,16 @@ def count_parameter_sets(block: Any) -> int:
     if isinstance(sample, Mapping):
         n = sample.get("n")
         if isinstance(n, int) and not isinstance(n, bool) and n > 0:
-            count *= n
+            per_base = SENSITIVITY_METHODS.get(sample.get("method"))
+            raw = sample.get("parameters")
+            d = (sum(1 for p in known_parameters().values() if _fitted(p)) if raw == "fitted"
+                 else len(raw) if isinstance(raw, (list, Mapping)) else 1)
+            count *= n * (per_base(d) if per_base else 1)
     return count
+
+
+def _fitted(parameter: Parameter) -> bool:
+    return parameter.kind == "constant" and parameter.provenance.startswith("fitted")
 
 
 def check_value(where: str, name: str, value: Any, problems: list[str],
@@ -146,9 +167,15 @@ def _grid(raw: Any, problems: list[str],
 
 def _ranges(raw: Any, where: str, problems: list[str],
             scenario: Scenario | None) -> dict[str, tuple[str, float, float]]:
-    """``{name: (distribution, low, high)}`` of a sample block's ``parameters``."""
-    if isinstance(raw, list):
-        raw = dict.fromkeys(raw, "log_uniform")
+    """``{name: (distribution, low, high)}`` of a sample block's ``parameters``
+    (``fitted``: every fitted parameter over its bounds, log-uniform where they are positive)."""
+    if raw == "fitted":
+        raw = {n: "log_uniform" if p.lower > 0 else "uniform"
+               for n, p in known_parameters(scenario).items() if _fitted(p)}
+    if isinstance(raw, list):  # each over its bounds, log-uniform where they are positive
+        known = known_parameters(scenario)
+        raw = {n: "uniform" if n in known and known[n].lower <= 0 else "log_uniform"
+               for n in raw}
     if not isinstance(raw, Mapping) or not raw:
         problems.append(f"{where}: must map parameter names to a distribution "
                         f"({', '.join(DISTRIBUTIONS)}) or {{distribution, low, high}}, got {show(raw)}")
@@ -191,14 +218,37 @@ def _ranges(raw: Any, where: str, problems: list[str],
 
 
 def unit_samples(method: str, n: int, dimensions: int, seed: int) -> np.ndarray:
-    """``(n, dimensions)`` points in the unit cube (NumPy or scipy.stats.qmc, seeded)."""
+    """``(sets, dimensions)`` points in the unit cube (NumPy, scipy.stats.qmc or SALib,
+    seeded): ``n`` of them, or for ``saltelli`` and ``morris`` the ``n (d + 2)`` and
+    ``n (d + 1)`` rows SALib's analyses read in this order."""
     if method == "random":
         return np.random.default_rng(seed).random((n, dimensions))
+    if method in SENSITIVITY_METHODS:
+        return _salib_samples(method, n, dimensions, seed)
     from scipy.stats import qmc
 
     sampler = (qmc.LatinHypercube(d=dimensions, seed=seed) if method == "latin_hypercube"
                else qmc.Sobol(d=dimensions, scramble=True, seed=seed))
     return sampler.random(n)
+
+
+def unit_problem(dimensions: int) -> dict[str, Any]:
+    """SALib's problem for ``dimensions`` parameters, each on [0, 1] (mapped afterwards)."""
+    return {"num_vars": dimensions, "names": [f"x{j}" for j in range(dimensions)],
+            "bounds": [[0.0, 1.0]] * dimensions}
+
+
+def _salib_samples(method: str, n: int, dimensions: int, seed: int) -> np.ndarray:
+    import warnings
+
+    from SALib.sample import morris, sobol
+
+    problem = unit_problem(dimensions)
+    if method == "morris":
+        return morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+    with warnings.catch_warnings():  # n is a power of 2 (checked), which SALib wants
+        warnings.simplefilter("ignore", UserWarning)
+        return sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
 
 
 def _sample(raw: Any, problems: list[str],
@@ -219,11 +269,19 @@ def _sample(raw: Any, problems: list[str],
         problems.append(f"{where}.seed: must be a non-negative integer, got {show(seed)}")
     if method not in METHODS:
         problems.append(f"{where}.method: {show(method)} is not allowed; allowed: {', '.join(METHODS)}")
-    elif method == "sobol" and isinstance(n, int) and n > 0 and n & (n - 1):
-        problems.append(f"{where}.n: sobol needs a power of 2 (its balance properties), got {n}; "
-                        f"use {1 << (n - 1).bit_length()} or another method")
+    elif method in ("sobol", "saltelli") and isinstance(n, int) and n > 0 and n & (n - 1):
+        problems.append(f"{where}.n: {method} needs a power of 2 (its balance properties), "
+                        f"got {n}; use {1 << (n - 1).bit_length()} or another method")
     ranges = _ranges(raw.get("parameters"), f"{where}.parameters", problems, scenario)
     if any(p.startswith(where) for p in problems):
+        return [], 0
+    if method in SENSITIVITY_METHODS and isinstance(n, int) and len(ranges) < 2:
+        problems.append(f"{where}.parameters: {method} needs at least 2 parameters")
+        return [], 0
+    total = n * SENSITIVITY_METHODS[method](len(ranges)) if method in SENSITIVITY_METHODS else n
+    if total > MAX_SETS:
+        problems.append(f"{where}.n: {method} makes {total:,} sets, more than the limit of "
+                        f"{MAX_SETS:,}")
         return [], 0
     unit = unit_samples(method, n, len(ranges), seed)
     columns = {}
@@ -233,9 +291,9 @@ def _sample(raw: Any, problems: list[str],
         else:
             values = np.exp(np.log(low) + unit[:, j] * (np.log(high) - np.log(low)))
         columns[name] = np.clip(values, low, high)
-    width = len(str(n - 1))
+    width = len(str(len(unit) - 1))
     sets = [(f"sample_{i:0{width}d}", {name: float(columns[name][i]) for name in ranges})
-            for i in range(n)]
+            for i in range(len(unit))]
     return sets, seed
 
 
@@ -267,3 +325,35 @@ def parameter_sets(block: Any, *, scenario: Scenario | None = None
         name = "|".join(n for n in (grid_name, sample_name) if n)
         sets[name] = {**grid_values, **sample_values}
     return sets, seed
+
+
+@dataclass(frozen=True)
+class SensitivityDesign:
+    """A ``parameter_sweep`` sampled for sensitivity analysis: SALib's method, ``n`` base
+    samples, the seed, the parameters in sample order, the unit-cube rows (as SALib made
+    them, in run order) and the parameter-set names of those rows."""
+
+    method: str
+    n: int
+    seed: int
+    parameters: tuple[str, ...]
+    unit: np.ndarray
+    set_names: tuple[str, ...]
+
+
+def sensitivity_design(block: Any, *, scenario: Scenario | None = None) -> SensitivityDesign:
+    """The design of a ``parameter_sweep`` block sampled with ``saltelli`` or ``morris``
+    (and no grid); :class:`ConditionError` naming what is wrong otherwise."""
+    sets, seed = parameter_sets(block, scenario=scenario)  # every other problem, first
+    sample = block.get("sample") if isinstance(block, Mapping) else None
+    method = sample.get("method", "random") if isinstance(sample, Mapping) else None
+    if method not in SENSITIVITY_METHODS or "grid" in block:
+        raise ConditionError([
+            f"parameter_sweep: a sensitivity analysis needs 'sample' with method "
+            f"{' or '.join(SENSITIVITY_METHODS)} and no 'grid', got method {show(method)}"
+            + (" with a grid" if isinstance(block, Mapping) and "grid" in block else "")])
+    problems: list[str] = []
+    ranges = _ranges(sample.get("parameters"), "parameter_sweep.sample.parameters", problems,
+                     scenario)
+    unit = unit_samples(method, sample["n"], len(ranges), seed or 0)
+    return SensitivityDesign(method, sample["n"], seed or 0, tuple(ranges), unit, tuple(sets))

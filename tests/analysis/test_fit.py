@@ -1,0 +1,110 @@
+"""Calibration to a lab's measurements (PEtab in, pyPESTO multi-start and profiles)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import mscnk
+from mscnk.analysis import FitParameter, fit_measurements, read_petab, write_petab
+from mscnk.experiment import ConditionError
+from mscnk.scenarios import load_scenario
+
+from helpers import ROOT_EXAMPLES, run_cli
+
+TRUE = {"activation_half": 3.0, "k_conjugation": 0.3}
+RESTING = {"activation": {"il2_u_ml": 0}, "preactivation_h": 0}
+CONDITIONS = {**{f"il2_{r}": {"assay": "cytotoxicity", "ratio": r} for r in (1, 3, 10, 30)},
+              **{f"resting_{r}": {"assay": "cytotoxicity", "ratio": r, "nk": RESTING}
+                 for r in (3, 30)}}
+READOUTS = ("msc_lysis_pct", "cd107a_pct")
+
+
+def _data(sd: float, seed: int = 11) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, condition in CONDITIONS.items():
+        readouts = mscnk.simulate(condition, params=TRUE).readouts
+        for readout in READOUTS:
+            rows.append({"condition": name, "readout": readout, "sigma": max(sd, 0.5),
+                         "value": float(readouts[readout] + rng.normal(0, sd))})
+    return pd.DataFrame(rows)
+
+
+def _parameters() -> list[FitParameter]:
+    known = load_scenario(None).parameters_by_name
+    return [FitParameter(n, known[n].lower, known[n].upper, known[n].value, "log10")
+            for n in TRUE]
+
+
+def test_calibration_recovers_known_parameters_within_profile_intervals():
+    found = fit_measurements(CONDITIONS, _data(sd=1.0), _parameters(), starts=3, seed=1)
+    for name, truth in TRUE.items():
+        low, high = found.intervals[name]
+        assert low <= truth <= high, (name, truth, low, high)
+        assert low <= found.values[name] <= high
+        assert high < load_scenario(None).parameters_by_name[name].upper  # bounded above
+    assert found.starts.objective.iloc[0] == pytest.approx(found.objective, rel=1e-6)
+    assert len(found.residuals) == 12 and found.residuals.residual.abs().max() < 4
+
+
+def test_calibration_recovers_noise_free_values_closely():
+    found = fit_measurements(CONDITIONS, _data(sd=0.0), _parameters(), starts=2, seed=2,
+                             profiles=False)
+    for name, truth in TRUE.items():
+        assert found.values[name] == pytest.approx(truth, rel=0.03), name
+    assert found.intervals == {}
+
+
+def test_a_petab_problem_round_trips(tmp_path):
+    data = _data(sd=1.0)
+    problem = write_petab(tmp_path / "lab", CONDITIONS, data, _parameters(),
+                          durations=dict.fromkeys(CONDITIONS, 4.0))
+    conditions, measurements, estimated, fixed = read_petab(problem)
+    assert conditions == CONDITIONS
+    pd.testing.assert_frame_equal(measurements[["condition", "readout", "value", "sigma"]],
+                                  data[["condition", "readout", "value", "sigma"]],
+                                  check_dtype=False)
+    assert estimated == _parameters() and fixed == {}
+
+
+@pytest.mark.parametrize("parameter, needle", [
+    (FitParameter("not_a_parameter", 1, 2, 1.5), "unknown parameter 'not_a_parameter'"),
+    (FitParameter("k_conjugation", 0.01, 2, 0.4), "must lie within its declared bounds"),
+    (FitParameter("k_conjugation", 0.1, 2, 5.0), "nominal value 5.0 is outside"),
+    (FitParameter("k_conjugation", 0.1, 2, 0.4, scale="ln"), "scale 'ln' is not allowed"),
+])
+def test_bad_parameters_are_refused_by_name(parameter, needle):
+    with pytest.raises(ConditionError, match=needle):
+        fit_measurements(CONDITIONS, _data(sd=0.0), [parameter])
+
+
+def test_mscnk_calibrate_writes_a_parameter_file_the_other_commands_take(tmp_path):
+    params = tmp_path / "lab.yaml"
+    result = run_cli(["calibrate", str(ROOT_EXAMPLES / "calibration" / "problem.yaml"),
+                      "--params-out", str(params), "--out", str(tmp_path / "fit"),
+                      "--starts", "2", "--no-profiles", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    values = yaml.safe_load(params.read_text())
+    assert set(values) == set(TRUE)
+    assert {p.name for p in (tmp_path / "fit").iterdir()} == {
+        "estimates.csv", "residuals.csv", "starts.csv", "calibration.png", "calibration.svg"}
+    again = run_cli(["run", str(ROOT_EXAMPLES / "condition.yaml"), "--params", str(params),
+                     "--out", str(tmp_path / "run")])
+    assert again.exit_code == 0, again.output
+    before = params.read_bytes()
+    refused = run_cli(["calibrate", str(ROOT_EXAMPLES / "calibration" / "problem.yaml"),
+                       "--params-out", str(params)])
+    assert refused.exit_code == 2 and "--overwrite" in refused.flat
+    assert params.read_bytes() == before
+
+
+def test_mscnk_calibrate_names_a_broken_problem(tmp_path):
+    problem = tmp_path / "problem.yaml"
+    problem.write_text("format_version: 1\nparameter_file: missing.tsv\nproblems: []\n")
+    result = run_cli(["calibrate", str(problem), "--params-out", str(tmp_path / "p.yaml")])
+    assert result.exit_code == 2 and result.exception is None
+    assert "PEtab problem" in result.flat
+    assert not (tmp_path / "p.yaml").exists()
