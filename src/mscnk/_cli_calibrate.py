@@ -105,8 +105,11 @@ def _write(found, out: Path) -> list[Path]:
 
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, frame in (("estimates", estimates_frame(found)), ("residuals", found.residuals),
-                        ("starts", found.starts)):
+    tables = [("estimates", estimates_frame(found)), ("residuals", found.residuals),
+              ("starts", found.starts)]
+    if len(found.ensemble):  # for mscnk run --ensemble: median and 5-95 % bands
+        tables.append(("ensemble", found.ensemble))
+    for name, frame in tables:
         path = out / f"{name}.csv"
         write_atomically(path, lambda p, f=frame: f.to_csv(p, index=False))
         paths.append(path)
@@ -114,3 +117,45 @@ def _write(found, out: Path) -> list[Path]:
                         title=f"calibration: {len(found.residuals)} measurements, "
                               f"{len(found.parameters)} parameters")
     return paths + save_figure(figure, out / "calibration")
+
+
+def export_petab(
+    findings: list[Path] = typer.Argument(..., help="findings files (YAML lists)"),
+    out: Path = typer.Option(..., "--out", help="folder for problem.yaml and its tables"),
+    estimate: Optional[list[str]] = typer.Option(
+        None, "--estimate", help="a parameter to estimate (repeatable; default: the fitted "
+                                 "ones)"),
+    scenario: Optional[str] = SCENARIO,
+) -> None:
+    """Write the published numbers of findings files as a PEtab problem (each 'between'
+    expectation a measurement at its range's middle, SD range / 3.92), for mscnk calibrate
+    and other PEtab tools; qualitative expectations are listed, not written."""
+    from mscnk.analysis import FitParameter, findings_as_measurements, load_findings, write_petab
+    from mscnk.experiment import ConditionError
+
+    chosen = load_scenario_or_fail(scenario)
+    if out.exists() and any(out.iterdir()):
+        fail([f"--out {str(out)!r} is not empty; choose a new or empty folder (nothing was "
+              "written)"])
+    try:
+        loaded = load_findings(list(findings))
+    except ConditionError as error:
+        fail(error.problems)
+    conditions, measurements, skipped = findings_as_measurements(loaded)
+    if measurements.empty:
+        fail(["no 'between' expectation (a published number with its range) in the "
+              "findings: nothing to write as measurements"])
+    known = chosen.parameters_by_name
+    names = estimate or [n for n, p in known.items()
+                         if p.kind == "constant" and p.provenance.startswith("fitted")]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        fail([f"--estimate: unknown parameter {n!r}" for n in unknown])
+    parameters = [FitParameter(n, known[n].lower, known[n].upper, known[n].value,
+                               "log10" if known[n].lower > 0 else "lin") for n in names]
+    durations = {name: float(chosen.condition_from(raw).duration_h)
+                 for name, raw in conditions.items()}
+    problem = write_petab(out, conditions, measurements, parameters, durations=durations)
+    console.print(f"wrote {problem}: {len(measurements)} measurements in {len(conditions)} "
+                  f"conditions, {len(parameters)} parameters to estimate; {len(skipped)} "
+                  "qualitative expectations not written", highlight=False)

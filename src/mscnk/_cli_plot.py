@@ -51,6 +51,9 @@ def plot(
                                       help="time-course quantities (model species, or nk)"),
     out: Optional[Path] = typer.Option(None, "--out", help="figure path without suffix "
                                        "(default: PATH/figures/<name>)"),
+    band: str = typer.Option("range", "--band",
+                             help="pooled rows: 'range' (mean, min-max band) or '90' (median, "
+                                  "5-95 % band: an ensemble's prediction band)"),
 ) -> None:
     """Dose-response curves (--x --y [--hue] [--facet]), a heatmap (--x --y --z) or time
     courses (--time-course [--where]) from a run; writes PNG and SVG."""
@@ -68,7 +71,9 @@ def plot(
                                ("--facet", facet, "input")], scenario_of_run(path))
         if heat and hue:
             fail(["--hue does not apply to a heatmap (--z); use --facet"])
-        figure = sweep_figure(frame, x, y, hue=hue, facet=facet, z=z)
+        if band not in ("range", "90"):
+            fail([f"--band {band!r} is not allowed; allowed: range, 90"])
+        figure = sweep_figure(frame, x, y, hue=hue, facet=facet, z=z, band=band)
         _name_pooled(figure, frame, [x, *([y] if heat else []), *[k for k in (hue, facet) if k]],
                      scenario_of_run(path))
         name = f"heatmap_{z}_by_{x}_{y}" if heat else f"{y}_by_{x}" + (f"_{hue}" if hue else "")

@@ -13,7 +13,7 @@ import typer
 
 from mscnk._cli_common import (OVERWRITE, RESUME, SCENARIO, SCHEDULER, WORKERS, Format, errors,
                                fail, load_params, load_scenario_or_fail, print_readout_table,
-                               progress_bar, stdout_to_devnull)
+                               print_records, progress_bar, stdout_to_devnull)
 
 
 def run(
@@ -21,6 +21,10 @@ def run(
     out: Path = typer.Option(Path("results"), "--out", help="run folder (results store)"),
     format: Format = typer.Option(Format.table, "--format", help="what to print"),
     params: Optional[Path] = typer.Option(None, "--params", help="parameter values (YAML)"),
+    ensemble: Optional[Path] = typer.Option(
+        None, "--ensemble",
+        help="parameter sets, one per row (CSV with parameter columns, e.g. the ensemble.csv "
+             "of mscnk calibrate): every condition under each; prints median and 5-95 % bands"),
     workers: Optional[int] = WORKERS,
     scheduler: Optional[str] = SCHEDULER,
     resume: bool = RESUME,
@@ -39,7 +43,8 @@ def run(
 
     chosen = load_scenario_or_fail(scenario)
     try:
-        experiment = load_experiment(file, max_jobs=max_conditions, scenario=chosen)
+        source = file if ensemble is None else _with_ensemble(file, ensemble)
+        experiment = load_experiment(source, max_jobs=max_conditions, scenario=chosen)
     except ConditionError as error:
         fail(error.problems)
     values = load_params(params, chosen)
@@ -63,6 +68,56 @@ def run(
                      highlight=False)
         raise typer.Exit(130) from None
     _print_run(summary, format, chosen.readouts.units)
+    if ensemble is not None and format is Format.table:
+        _print_bands(summary.path, chosen.readouts.units)
+
+
+def _with_ensemble(file: Path, ensemble: Path) -> dict:
+    """The experiment of ``file`` with every row of ``ensemble`` as its parameter sets."""
+    import pandas as pd
+
+    from mscnk.experiment import ConditionError, read_data
+
+    document = read_data(file, "experiment file")
+    if not isinstance(document, dict):
+        raise ConditionError([f"experiment file {str(file)!r}: --ensemble needs a mapping "
+                              "(a condition or an experiment)"])
+    if "parameter_sweep" in document:
+        raise ConditionError([f"experiment file {str(file)!r} has a parameter_sweep; "
+                              "--ensemble gives the parameter sets itself"])
+    try:
+        table = pd.read_csv(ensemble)
+    except (OSError, ValueError) as error:
+        raise ConditionError([f"--ensemble {str(ensemble)!r}: {error}"]) from None
+    if table.empty:
+        raise ConditionError([f"--ensemble {str(ensemble)!r}: no parameter sets (rows)"])
+    return {**document, "parameter_sweep": {"sets": table.to_dict("records")}}
+
+
+def _print_bands(path: Path, units: dict[str, str]) -> None:
+    """Median and 5-95 % band of every readout in every condition, over the parameter sets."""
+    from mscnk.store import RunStore
+
+    store = RunStore.open(path)
+    frame = store.read()
+    swept = [f for f in store.metadata().get("swept_fields", []) if f in frame.columns]
+    labels = frame["condition"].astype(str)
+    for field in swept:  # a swept condition's rows differ by its swept fields
+        labels = labels + f" {field}=" + frame[field].astype(str)
+    conditions = list(dict.fromkeys(labels))
+    rows = []
+    for readout, unit in units.items():
+        cells = []
+        for condition in conditions:
+            values = frame.loc[labels == condition, readout].dropna()
+            cells.append("-" if values.empty else
+                         f"{values.median():.4g} [{values.quantile(0.05):.4g}, "
+                         f"{values.quantile(0.95):.4g}]")
+        if any(c != "-" for c in cells):
+            rows.append([readout, unit, *cells])
+    sets = frame["parameter_set"].nunique()
+    print_records(["readout", "unit", *conditions], rows, Format.table)
+    errors.print(f"median [5 %, 95 %] over {sets} parameter sets", highlight=False)
 
 
 def _freeze_the_model(experiment) -> None:

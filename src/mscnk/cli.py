@@ -346,6 +346,9 @@ def export_sbml(out: Path = typer.Argument(..., help="output file, e.g. mscnk.xm
     console.print(f"wrote {out} (SBML L3V2, 0 consistency errors): {what}", highlight=False)
 
 
+export_app.command("petab")(_cli_calibrate.export_petab)
+
+
 @export_app.command("antimony")
 def export_antimony(out: Path = typer.Argument(..., help="output file, e.g. mscnk.ant"),
                     condition: Optional[Path] = _CONDITION, name: Optional[str] = _NAME,

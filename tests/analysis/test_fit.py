@@ -108,3 +108,46 @@ def test_mscnk_calibrate_names_a_broken_problem(tmp_path):
     assert result.exit_code == 2 and result.exception is None
     assert "PEtab problem" in result.flat
     assert not (tmp_path / "p.yaml").exists()
+
+
+def test_the_profile_ensemble_gives_prediction_bands(tmp_path):
+    found = fit_measurements(CONDITIONS, _data(sd=1.0), _parameters(), starts=2, seed=1)
+    ensemble = found.ensemble
+    assert list(ensemble.columns) == list(TRUE) and len(ensemble) > 5
+    assert ensemble.iloc[0].to_dict() == pytest.approx(found.values)
+    for name in TRUE:  # every member lies inside its parameter's profile interval
+        low, high = found.intervals[name]
+        assert ensemble[name].between(low * (1 - 1e-9), high * (1 + 1e-9)).all(), name
+    table = tmp_path / "ensemble.csv"
+    ensemble.to_csv(table, index=False)
+    experiment = tmp_path / "sweep.yaml"
+    experiment.write_text("assay: cytotoxicity\nsweep: {ratio: [3, 30]}\n")
+    out = tmp_path / "run"
+    result = run_cli(["run", str(experiment), "--ensemble", str(table), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"median [5 %, 95 %] over {len(ensemble)} parameter sets" in result.flat
+    assert "msc_lysis_pct" in result.stdout and " [" in result.stdout
+    figure = run_cli(["plot", str(out), "--x", "ratio", "--y", "msc_lysis_pct", "--band", "90",
+                      "--out", str(tmp_path / "band")])
+    assert figure.exit_code == 0, figure.output
+    swept = tmp_path / "swept.yaml"
+    swept.write_text("assay: cytotoxicity\nparameter_sweep: {grid: {k_trail: [0.1, 0.2]}}\n")
+    refused = run_cli(["run", str(swept), "--ensemble", str(table), "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 2 and "--ensemble gives the parameter sets itself" in refused.flat
+
+
+def test_export_petab_writes_the_published_numbers_of_findings(tmp_path):
+    findings = ROOT_EXAMPLES.parent / "tests" / "data" / "quant_findings.yaml"
+    out = tmp_path / "petab"
+    result = run_cli(["export", "petab", str(findings), "--out", str(out),
+                      "--estimate", "p_granule_kill"])
+    assert result.exit_code == 0, result.output
+    conditions, measurements, estimated, fixed = read_petab(out / "problem.yaml")
+    q08 = measurements.set_index("condition").loc["Q08__resting"]
+    assert (q08.readout, q08.value) == ("nk_cytotoxicity_k562_pct", 32.5)  # [15, 50]
+    assert q08.sigma == pytest.approx(35 / 3.92)
+    assert [p.name for p in estimated] == ["p_granule_kill"] and estimated[0].scale == "lin"
+    for raw in conditions.values():  # every condition is a valid one
+        load_scenario(None).condition_from(raw)
+    again = run_cli(["export", "petab", str(findings), "--out", str(out)])
+    assert again.exit_code == 2 and "is not empty" in again.flat

@@ -151,3 +151,17 @@ def test_run_experiment_runs_every_parameter_set():
     low = table[table[f"param.{P}"] == 0.4]["msc_lysis_pct"].to_numpy()
     high = table[table[f"param.{P}"] == 0.8]["msc_lysis_pct"].to_numpy()
     assert (high > low).all()  # the parameter reaches the engine
+
+
+def test_listed_sets_are_named_and_checked_like_parameter_files():
+    from mscnk.experiment._parameters import count_parameter_sets
+
+    block = {"sets": [{"p_granule_kill": 0.3}, {"p_granule_kill": 0.5, "k_trail": 0.1}]}
+    sets, seed = parameter_sets(block)
+    assert sets == {"set_0": {"p_granule_kill": 0.3},
+                    "set_1": {"p_granule_kill": 0.5, "k_trail": 0.1}}
+    assert seed is None and count_parameter_sets(block) == 2
+    with pytest.raises(ConditionError, match=r"parameter_sweep.sets.set_0: p_granule_kill = 3"):
+        parameter_sets({"sets": [{"p_granule_kill": 3}]})
+    with pytest.raises(ConditionError, match="does not combine with 'grid' or 'sample'"):
+        parameter_sets({"sets": [{"p_granule_kill": 0.3}], "grid": {"k_trail": [0.1]}})

@@ -68,3 +68,35 @@ def test_a_worker_killed_mid_run_loses_and_repeats_nothing(cluster, reference, t
     client.wait_for_workers(2, timeout=60)
     after = client.run(os.getpid)
     assert killed[0] not in after.values()  # the worker really died (its nanny restarted it)
+
+
+def test_the_analysis_commands_run_unchanged_on_a_scheduler(cluster, tmp_path):
+    """explain, design, sensitivity and calibrate with --scheduler give what they give here."""
+    from helpers import ROOT_EXAMPLES, run_cli
+
+    scheduler, _ = cluster
+    address = ["--scheduler", scheduler.scheduler_address]
+    licensing = str(ROOT_EXAMPLES / "licensing.yaml")
+    explain = ["explain", licensing, "--condition", "licensed", "--versus", "naive",
+               "--readout", "msc_lysis_pct", "--top", "2", "--format", "csv"]
+    design = ["design", str(ROOT_EXAMPLES / "design.yaml"), "--between", "default",
+              "without:pge2_ep2_ep4", "--readout", "nk_cytotoxicity_k562_pct", "--format", "csv"]
+    sampled = tmp_path / "sobol.yaml"
+    sampled.write_text("assay: cytotoxicity\nratio: 10\nparameter_sweep:\n  sample:\n"
+                       "    n: 4\n    method: saltelli\n"
+                       "    parameters: [p_granule_kill, k_trail]\n")
+    for command in (explain, design):
+        here, there = run_cli([*command, "--workers", "1"]), run_cli([*command, *address])
+        assert here.exit_code == 0 and there.exit_code == 0, there.output
+        assert here.stdout == there.stdout
+    outputs = []
+    for where, options in (("here", ["--workers", "1"]), ("there", address)):
+        result = run_cli(["sensitivity", str(sampled), "--out", str(tmp_path / where),
+                          "--readout", "msc_lysis_pct", "--format", "csv", *options])
+        assert result.exit_code == 0, result.output
+        fit = run_cli(["calibrate", str(ROOT_EXAMPLES / "calibration" / "problem.yaml"),
+                       "--params-out", str(tmp_path / f"{where}.yaml"), "--starts", "1",
+                       "--no-profiles", *options])
+        assert fit.exit_code == 0, fit.output
+        outputs.append((result.stdout, (tmp_path / f"{where}.yaml").read_text()))
+    assert outputs[0] == outputs[1]

@@ -16,7 +16,7 @@ from mscnk.analysis._problem import Problem, ProblemRun
 from mscnk.analysis._knockout import Explanation, explain_condition
 from mscnk.analysis._design import Design, rank_candidates
 from mscnk.analysis._fit import FitParameter, FitResult, fit_measurements
-from mscnk.analysis._petab import read_petab, write_petab
+from mscnk.analysis._petab import findings_as_measurements, read_petab, write_petab
 from mscnk.analysis._sensitivity import Sensitivity, analyse_run
 from mscnk.analysis._structural import structural_expectations, varied_symbols
 from mscnk.analysis._evaluator import FindingsEvaluator
@@ -38,7 +38,7 @@ from mscnk.analysis._findings import (
 __all__ = [
     "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare",
     "Design", "Expectation", "FitParameter", "FitResult", "fit_measurements", "rank_candidates",
-    "read_petab", "write_petab",
+    "findings_as_measurements", "read_petab", "write_petab",
     "Explanation", "FindingsEvaluator", "Problem", "ProblemRun", "Sensitivity", "analyse_run",
     "explain_condition",
     "Calibration", "Estimate", "Information", "Posterior", "Prior", "calibrate", "information",

@@ -57,7 +57,9 @@ class FitResult:
 
     ``intervals``: 95 % profile-likelihood intervals (None if not profiled); ``starts``: one
     row per start (its objective and message), best first; ``residuals``: one row per
-    measurement at the estimate; ``profiles``: each parameter's path (values, ratios).
+    measurement at the estimate; ``profiles``: each parameter's path (values, ratios);
+    ``ensemble``: the estimate and every profile point inside the 95 % threshold, one full
+    parameter set per row (a profile-based ensemble for prediction bands).
     """
 
     parameters: tuple[FitParameter, ...]
@@ -67,6 +69,7 @@ class FitResult:
     residuals: pd.DataFrame
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     profiles: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    ensemble: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def check_parameters(parameters: Sequence[FitParameter],
@@ -245,12 +248,17 @@ def _profiled(found: FitResult, problem: Any, result: Any, optimizer: Any,
     result = profile.parameter_profile(problem=problem, result=result, optimizer=optimizer,
                                        profile_options=options, progress_bar=False)
     intervals, paths = {}, {}
+    members = [[found.values[p.name] for p in found.parameters]]
     for index, p in enumerate(found.parameters):
         path = result.profile_result.list[0][index]
         xs = np.asarray(path.x_path[index], dtype=float)
         ratios = np.asarray(path.ratio_path, dtype=float)
+        inside = np.asarray(path.x_path, dtype=float)[:, ratios >= ratio]
+        members += [[q.from_scale(v) for q, v in zip(found.parameters, column)]
+                    for column in inside.T]
         low, high = profile.calculate_approximate_ci(xs, ratios, ratio)
         intervals[p.name] = (p.from_scale(low), p.from_scale(high))
         paths[p.name] = (np.array([p.from_scale(v) for v in xs]), ratios)
+    ensemble = pd.DataFrame(members, columns=[p.name for p in found.parameters])
     return FitResult(found.parameters, found.values, found.objective, found.starts,
-                     found.residuals, intervals, paths)
+                     found.residuals, intervals, paths, ensemble.drop_duplicates(ignore_index=True))

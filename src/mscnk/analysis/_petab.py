@@ -152,3 +152,31 @@ def _flatten(mapping: dict, prefix: str, out: dict[str, Any]) -> None:
             out[name] = ";".join(map(str, value))
         else:
             out[name] = value
+
+
+def findings_as_measurements(findings: list) -> tuple[dict[str, dict], pd.DataFrame,
+                                                       list[str]]:
+    """The published numbers among ``findings`` as PEtab-ready data: each ``between``
+    expectation becomes a measurement at its range's middle with SD range / 3.92 (the
+    range read as +-1.96 SD, as the estimation reads it); conditions are named
+    ``<finding>__<condition>``. Returns ``(conditions, measurements, skipped)``, skipped
+    naming every qualitative expectation (a comparison, a bound, a trend), which a
+    measurement table cannot hold."""
+    from mscnk.analysis._expectations import Bound
+    from mscnk.experiment import deep_merge
+
+    conditions: dict[str, dict] = {}
+    rows, skipped = [], []
+    for finding in findings:
+        for number, expectation in enumerate(finding.expect, 1):
+            if not (isinstance(expectation, Bound) and expectation.between is not None):
+                skipped.append(f"{finding.id}:{number} ({expectation.readout}): qualitative")
+                continue
+            name = f"{finding.id}__{expectation.in_}"
+            conditions[name] = deep_merge(finding.base or {},
+                                          finding.conditions[expectation.in_])
+            low, high = (float(v) for v in expectation.between)
+            rows.append({"condition": name, "readout": expectation.readout,
+                         "value": (low + high) / 2, "sigma": (high - low) / 3.92})
+    return conditions, pd.DataFrame(rows, columns=["condition", "readout", "value", "sigma"]), \
+        skipped

@@ -30,7 +30,9 @@ from mscnk.scenarios import Scenario
 from mscnk.scenarios import ConditionError, load_scenario, show, suggest
 from mscnk.store import METADATA, load
 
-#: Bootstrap resamples for the confidence intervals, and their level.
+#: Bootstrap resamples for the confidence intervals, and their level. The bootstrap is seeded
+#: with the design's seed + 1 (SALib's Sobol analysis reads a seed of 0 as none), so an
+#: analysis repeats exactly.
 RESAMPLES, CONFIDENCE = 100, 0.95
 
 
@@ -119,13 +121,13 @@ def analyse_run(folder: str | Path, *, readouts: Sequence[str] | None = None,
             if design.method == "saltelli":
                 found = sobol.analyze(problem, y, calc_second_order=False,
                                       num_resamples=RESAMPLES, conf_level=CONFIDENCE,
-                                      seed=design.seed)
+                                      seed=design.seed + 1)
                 columns = {"S1": found["S1"], "S1_conf": found["S1_conf"],
                            "ST": found["ST"], "ST_conf": found["ST_conf"]}
                 summed = ("S1", "ST")
             else:
                 found = morris.analyze(problem, design.unit, y, num_resamples=RESAMPLES,
-                                       conf_level=CONFIDENCE, num_levels=4, seed=design.seed)
+                                       conf_level=CONFIDENCE, num_levels=4, seed=design.seed + 1)
                 mu_star = np.asarray(found["mu_star"], dtype=float)
                 columns = {"mu_star": mu_star, "mu_star_conf": found["mu_star_conf"],
                            "sigma": found["sigma"],

@@ -50,6 +50,7 @@ SENSITIVITY_METHODS = {"saltelli": lambda d: d + 2, "morris": lambda d: d + 1}
 #: Levels of the Morris grid.
 MORRIS_LEVELS = 4
 SAMPLE_KEYS = ("n", "seed", "method", "parameters")
+SWEEP_KEYS = ("grid", "sample", "sets")
 #: Name of the one parameter set of an experiment without ``parameter_sweep``.
 DEFAULT_SET = "default"
 
@@ -68,6 +69,9 @@ def count_parameter_sets(block: Any) -> int:
     if not isinstance(block, Mapping):
         return 1
     count = 1
+    listed = block.get("sets")
+    if isinstance(listed, (list, Mapping)):
+        return max(len(listed), 1)
     grid = block.get("grid")
     if isinstance(grid, Mapping):
         count *= math.prod(len(v) for v in grid.values() if isinstance(v, list) and v)
@@ -297,6 +301,31 @@ def _sample(raw: Any, problems: list[str],
     return sets, seed
 
 
+def _listed(raw: Any, problems: list[str],
+            scenario: Scenario | None) -> dict[str, dict[str, float]]:
+    """``sets``: a list of ``{parameter: value}`` (named ``set_000``, ...) or a mapping of
+    names to them (an ensemble of a calibration: ``mscnk run --ensemble``)."""
+    where = "parameter_sweep.sets"
+    if isinstance(raw, list):
+        width = len(str(max(len(raw) - 1, 0)))
+        raw = {f"set_{i:0{width}d}": values for i, values in enumerate(raw)}
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(f"{where}: must be a non-empty list (or mapping of names) of "
+                        f"{{parameter: value}} mappings, got {show(raw)}")
+        return {}
+    sets = {}
+    for name, values in raw.items():
+        if len(sets) >= MAX_SETS:
+            problems.append(f"{where}: more than {MAX_SETS:,} sets")
+            break
+        try:
+            sets[str(name)] = parameter_values(values, where=f"{where}.{name}",
+                                               scenario=scenario)
+        except ConditionError as error:
+            problems += error.problems[:5]
+    return sets
+
+
 def parameter_sets(block: Any, *, scenario: Scenario | None = None
                    ) -> tuple[dict[str, dict[str, float]], int | None]:
     """Named parameter overrides of a ``parameter_sweep`` block, and the sampling seed.
@@ -308,10 +337,18 @@ def parameter_sets(block: Any, *, scenario: Scenario | None = None
     problems: list[str] = []
     if not isinstance(block, Mapping) or not block:
         raise ConditionError([f"parameter_sweep: must be a mapping with 'grid' and/or 'sample', "
-                              f"got {show(block)}"])
-    for key in [k for k in block if k not in ("grid", "sample")]:
-        problems.append(f"parameter_sweep: unknown key {show(key)}; allowed: grid, sample"
-                        f"{suggest(key, ('grid', 'sample'))}")
+                              f"or 'sets', got {show(block)}"])
+    for key in [k for k in block if k not in SWEEP_KEYS]:
+        problems.append(f"parameter_sweep: unknown key {show(key)}; allowed: "
+                        f"{', '.join(SWEEP_KEYS)}{suggest(key, SWEEP_KEYS)}")
+    if "sets" in block:
+        if set(block) & {"grid", "sample"}:
+            problems.append("parameter_sweep: 'sets' lists every parameter set itself; it "
+                            "does not combine with 'grid' or 'sample'")
+        listed = _listed(block["sets"], problems, scenario)
+        if problems:
+            raise ConditionError(problems)
+        return listed, None
     grid = _grid(block["grid"], problems, scenario) if "grid" in block else [("", {})]
     samples, seed = (_sample(block["sample"], problems, scenario) if "sample" in block
                      else ([("", {})], None))

@@ -37,14 +37,15 @@ def _title(field: str, value) -> str:
 
 
 def sweep_figure(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
-                 facet: str | None = None, z: str | None = None) -> "Figure":
+                 facet: str | None = None, z: str | None = None,
+                 band: str = "range") -> "Figure":
     """Curves of readout ``y`` against ``x`` (``hue`` lines, ``facet`` panels), or with
     ``z`` given, a heatmap of readout ``z`` over inputs ``x`` and ``y`` (one per facet)."""
     groups = [(None, df)] if facet is None else list(df.groupby(facet, sort=True))
     figure, axes = _grid(len(groups), width=5.0 if z else 4.2)
     for ax, (value, group) in zip(axes, groups):
         if z is None:
-            sweep_curve(group, x, y, hue=hue, ax=ax)
+            sweep_curve(group, x, y, hue=hue, band=band, ax=ax)
         else:
             heatmap(group, x, y, z, ax=ax)
         if facet is not None:

@@ -24,11 +24,26 @@ LOG_SPAN = 20.0
 ANNOTATED_CELLS = 64
 
 
+#: What a pooled curve shows: the line's statistic and the band's lower and upper ends.
+BANDS = {"range": ("mean", "min", "max", "mean of {n} rows, band: min-max"),
+         "90": ("median", "q05", "q95", "median of {n} rows, band: 5-95 %")}
+
+
+def _q05(values: pd.Series) -> float:
+    return float(values.quantile(0.05))
+
+
+def _q95(values: pd.Series) -> float:
+    return float(values.quantile(0.95))
+
+
 def pooled(df: pd.DataFrame, keys: list[str], y: str) -> pd.DataFrame:
-    """Mean, min, max and count of ``y`` per combination of ``keys`` (NaN rows dropped)."""
+    """Mean, median, min, max, 5 % and 95 % quantiles and count of ``y`` per combination of
+    ``keys`` (NaN rows dropped)."""
     finite = df[np.isfinite(df[y].to_numpy(dtype=float))]
     grouped = finite.groupby(keys, sort=False, dropna=False)[y]
-    return grouped.agg(["mean", "min", "max", "count"]).reset_index()
+    table = grouped.agg(["mean", "median", "min", "max", _q05, _q95, "count"]).reset_index()
+    return table.rename(columns={"_q05": "q05", "_q95": "q95"})
 
 
 def pooled_inputs(df: pd.DataFrame, keys: list[str], inputs: list[str]) -> dict[str, int]:
@@ -68,13 +83,16 @@ def _positions(values: pd.Series) -> tuple[np.ndarray, list[str] | None]:
 
 def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
                 logx: bool | None = None, units: Mapping[str, str] | None = None,
-                ax: "Axes | None" = None) -> "Axes":
-    """Mean of readout ``y`` against input ``x``, one line per ``hue`` value, min-max band.
+                band: str = "range", ax: "Axes | None" = None) -> "Axes":
+    """Readout ``y`` against input ``x``, one line per ``hue`` value; rows sharing a point
+    are pooled: ``band="range"`` draws their mean and a min-max band, ``"90"`` their median
+    and a 5-95 % band (an ensemble's prediction band).
 
     ``logx=None`` picks a log axis for dose-like numeric ``x`` (see :func:`wants_log`);
     categorical ``x`` (MSC source, culture) is spaced evenly in order of appearance.
     """
     ax = _pyplot_axes(ax)
+    middle, low, high, described = BANDS[band]
     keys = [x] if hue is None else [hue, x]
     table = pooled(df, keys, y)
     if table.empty:
@@ -88,11 +106,11 @@ def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
     for line, (key, group) in enumerate(groups):
         xs = np.array([lookup[v] for v in group[x]])
         color = f"C{line % 10}"
-        ax.plot(xs, group["mean"], marker=_MARKERS[line % len(_MARKERS)],
+        ax.plot(xs, group[middle], marker=_MARKERS[line % len(_MARKERS)],
                 linestyle=_DASHES[line % len(_DASHES)], color=color,
                 label=None if hue is None else _shown(key))
         if spread:
-            ax.fill_between(xs, group["min"], group["max"], color=color, alpha=0.15,
+            ax.fill_between(xs, group[low], group[high], color=color, alpha=0.15,
                             linewidth=0)
     if ticks is not None:
         ax.set_xticks(range(len(ticks)), ticks, rotation=30 if len(ticks) > 4 else 0)
@@ -104,7 +122,7 @@ def sweep_curve(df: pd.DataFrame, x: str, y: str, *, hue: str | None = None,
     if spread:
         counts = table["count"]
         n = f"{counts.min()}" if counts.min() == counts.max() else f"{counts.min()}-{counts.max()}"
-        ylabel = f"{ylabel}\nmean of {n} rows, band: min-max"
+        ylabel = f"{ylabel}\n{described.format(n=n)}"
     ax.set_ylabel(ylabel)
     if hue is not None:
         ax.legend(title=label(hue, units), frameon=False)
