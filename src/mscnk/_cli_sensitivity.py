@@ -25,8 +25,8 @@ def sensitivity(
                              help="run folder (results store); the analysis goes to "
                                   "OUT/sensitivity/ (OUT/sensitivity_rank/ with --rank)"),
     readout: Optional[List[str]] = typer.Option(
-        None, "--readout", help="a readout to analyse (repeatable; default: every one that "
-                                "varies)"),
+        None, "--readout", help="a readout to analyse, or READOUT@CONDITION for one condition "
+                                "only (repeatable; default: every one that varies)"),
     rank: bool = typer.Option(False, "--rank",
                               help="indices of the readouts' ranks, robust to a few extreme "
                                    "values"),

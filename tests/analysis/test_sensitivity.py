@@ -127,3 +127,25 @@ def test_rank_indices_keep_the_inert_parameter_at_zero(sobol_run):
     indices = found.indices.set_index("parameter")
     assert indices.loc[INERT, "ST"] == pytest.approx(0, abs=1e-12)
     assert all(indices.loc[name, "ST"] > 0.05 for name in MOVING)
+
+
+def test_a_readout_can_be_asked_for_in_one_condition_only(tmp_path):
+    out = tmp_path / "two"
+    experiment = {**_experiment("saltelli", 8), "conditions": {"a": {}, "b": {"ratio": 3}}}
+    run_sweep(experiment, out, executor=InProcess(threads=1))
+    found = analyse_run(out, readouts=["msc_lysis_pct@b", "cd107a_pct"])
+    pairs = set(zip(found.indices.condition, found.indices.readout))
+    assert pairs == {("b", "msc_lysis_pct"), ("a", "cd107a_pct"), ("b", "cd107a_pct")}
+    with pytest.raises(ConditionError, match="no condition 'c' in the run"):
+        analyse_run(out, readouts=["msc_lysis_pct@c"])
+
+
+def test_a_parameters_index_goes_to_the_mechanisms_that_carry_its_effect(sobol_run):
+    found = analyse_run(sobol_run, readouts=["msc_lysis_pct"])
+    by_mechanism = found.mechanisms.set_index("mechanism").ST
+    # p_granule_kill is used by granule killing (perforin_granzyme) and by the serpin B9
+    # block of it; TRAIL and FasL carry k_trail
+    assert by_mechanism.idxmax() in {"perforin_granzyme", "trail_killing", "fasl_killing"}
+    assert by_mechanism.get("tumor_targets", 0) == 0
+    shares_sum = found.mechanisms.ST.sum()
+    assert shares_sum == pytest.approx(found.indices.ST.sum())

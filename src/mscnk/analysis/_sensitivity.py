@@ -5,10 +5,10 @@ The run is an ordinary experiment whose ``parameter_sweep`` samples with SALib's
 (:func:`mscnk.experiment.sensitivity_design`), so it goes through the batched engine, the
 local or dask executors and the results store like any sweep, and resumes like one. This
 module reads the store back in the design's order and hands each readout of each condition
-to SALib's analysis. A parameter's index is then shared equally among the mechanisms that
-use it and are live for that readout in that condition (switching one off changes it: no
-tumor mechanism for MSC lysis in a well without tumor cells), so the indices also add up
-per mechanism
+to SALib's analysis. A parameter's index is then split among the mechanisms that use it
+and are live for that readout in that condition (switching one off changes it: no tumor
+mechanism for MSC lysis in a well without tumor cells), each by how much of the parameter's
+local effect goes away when it is switched off, so the indices also add up per mechanism
 ("PGE2 explains 40 % of the variance of NK proliferation inhibition at 1:1").
 """
 
@@ -79,7 +79,8 @@ def _design(folder: Path) -> tuple[SensitivityDesign, dict]:
 def analyse_run(folder: str | Path, *, readouts: Sequence[str] | None = None,
                 rank: bool = False) -> Sensitivity:
     """Sobol or Morris indices of ``readouts`` (None: every readout that varies) in every
-    condition of the finished run in ``folder``. ``rank``: of each readout's ranks (0 to 1)
+    condition of the finished run in ``folder``; ``readout@condition`` asks for a readout in
+    one condition only. ``rank``: of each readout's ranks (0 to 1)
     instead of its values, so that a few extreme values (a ratio whose control nearly
     vanishes) do not make the variance, and with it the indices, their own."""
     from SALib.analyze import morris, sobol
@@ -88,24 +89,27 @@ def analyse_run(folder: str | Path, *, readouts: Sequence[str] | None = None,
     design, metadata = _design(folder)
     scenario = load_scenario(metadata.get("scenario"))
     names = scenario.readout_names
-    unknown = [r for r in readouts or () if r not in names]
-    if unknown:
-        raise ConditionError([f"readout: unknown readout {show(r)}{suggest(r, names)}"
-                              for r in unknown])
-    wanted = list(readouts or names)
     table = load(folder)
+    conditions = list(dict.fromkeys(table["condition"]))
+    pairs = [tuple(r.split("@", 1)) if "@" in r else (r, None) for r in readouts or names]
+    problems = [f"readout: unknown readout {show(r)}{suggest(r, names)}"
+                for r, _ in pairs if r not in names]
+    problems += [f"readout: {r}@{c}: no condition {show(c)} in the run{suggest(c, conditions)}"
+                 f"; allowed: {', '.join(conditions)}"
+                 for r, c in pairs if c is not None and c not in conditions]
+    if problems:
+        raise ConditionError(problems)
     order = {name: i for i, name in enumerate(design.set_names)}
     problem = {"num_vars": len(design.parameters), "names": list(design.parameters),
                "bounds": [[0.0, 1.0]] * len(design.parameters)}
-    owners = parameter_owners(scenario.model)
-    live = _live(scenario, metadata)
+    shares = _shares(scenario, metadata, design.parameters)
     rows, mechanisms, skipped = [], [], []
     for condition, group in table.groupby("condition", sort=False):
         group = group.assign(_row=group.parameter_set.map(order)).sort_values("_row")
         if len(group) != len(order) or group._row.isna().any():
             raise ConditionError([f"condition {condition!r}: {len(group)} rows for the "
                                   f"{len(order)} parameter sets of the design"])
-        for readout in wanted:
+        for readout in dict.fromkeys(r for r, c in pairs if c in (None, condition)):
             y = group[readout].to_numpy(dtype=float)
             missing = int((~np.isfinite(y)).sum())
             if missing:
@@ -136,52 +140,104 @@ def analyse_run(folder: str | Path, *, readouts: Sequence[str] | None = None,
             frame = pd.DataFrame({"condition": condition, "readout": readout,
                                   "parameter": design.parameters, **columns})
             rows.append(frame)
-            mechanisms.append(_by_mechanism(frame, owners, live[condition, readout], summed))
+            mechanisms.append(_by_mechanism(frame, shares[condition, readout], summed))
     indices = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     per_mechanism = pd.concat(mechanisms, ignore_index=True) if mechanisms else pd.DataFrame()
     return Sensitivity(design.method, design.parameters, len(design.set_names), rank, indices,
                        per_mechanism, skipped)
 
 
-def _by_mechanism(frame: pd.DataFrame, owners: dict[str, tuple[str, ...]], live: set[str],
+def _by_mechanism(frame: pd.DataFrame, shares: dict[str, dict[str, float]],
                   columns: Sequence[str]) -> pd.DataFrame:
-    """Each parameter's indices shared equally among the live mechanisms that use it,
-    summed."""
+    """Each parameter's indices split among mechanisms by ``shares``, summed per mechanism."""
     parts = []
     for row in frame.itertuples(index=False):
-        mechanisms = [m for m in owners.get(row.parameter, ()) if m in live] or ["(none)"]
-        for mechanism in mechanisms:
+        for mechanism, share in (shares.get(row.parameter) or {"(none)": 1.0}).items():
             parts.append({"mechanism": mechanism,
-                          **{c: getattr(row, c) / len(mechanisms) for c in columns}})
+                          **{c: getattr(row, c) * share for c in columns}})
     summed = pd.DataFrame(parts).groupby("mechanism", sort=False).sum().reset_index()
     summed.insert(0, "readout", frame.readout.iloc[0])
     summed.insert(0, "condition", frame.condition.iloc[0])
     return summed.sort_values(list(columns)[-1], ascending=False, kind="stable")
 
 
-def _live(scenario: Scenario, metadata: dict) -> dict[tuple[str, str], set[str]]:
-    """(condition, readout) -> the mechanisms live there: switching the mechanism off changes
-    that readout of that condition (at the run's base values); a mechanism without a switch
-    is live in a condition if one of its processes runs there (a rate other than 0 at some
-    sample of some well)."""
-    model, compiled = scenario.model, scenario.compiled
+#: Relative step of the local derivatives that weigh a parameter's mechanisms.
+NUDGE = 0.05
+
+
+def _shares(scenario: Scenario, metadata: dict, parameters: Sequence[str]
+            ) -> dict[tuple[str, str], dict[str, dict[str, float]]]:
+    """(condition, readout) -> parameter -> {mechanism: share of its index}.
+
+    A parameter's candidates are the mechanisms that use it (:func:`parameter_owners`) and
+    are live there: switching the mechanism off changes the readout (a mechanism without a
+    switch: one of its processes runs in one of the condition's wells). Each switchable
+    candidate weighs by how much of the parameter's local effect goes with it: the change
+    of the readout's response to a 5 % nudge of the parameter when the mechanism is
+    switched off. If none carries any, the candidates share equally."""
+    model = scenario.model
     base = metadata.get("base_parameters") or {}
     conditions = load_conditions(metadata["experiment"], scenario=scenario)
     switches = model.switches
-    names = list(switches.values())
-    problem = Problem(scenario, conditions, names, base=base)
-    theta = np.tile(problem.defaults, (len(names) + 1, 1))
-    for row in range(len(names)):
-        theta[row + 1, row] = 0.0
-    values = problem.run(theta).values          # (switches + 1, conditions, readouts)
+    owners = parameter_owners(model)
+    varied = list(dict.fromkeys([*parameters, *switches.values()]))
+    problem = Problem(scenario, conditions, varied, base=base)
+    centre, bounds = problem.defaults, problem.bounds
+    column = {name: j for j, name in enumerate(varied)}
+    pairs = [(p, m) for p in parameters for m in owners.get(p, ()) if m in switches]
+    rows: list[dict[str, float]] = [{}]
+    rows += [{switches[m]: 0.0} for m in switches]
+    rows += [{p: _nudged(centre[column[p]], bounds[column[p]])} for p in parameters]
+    rows += [{switches[m]: 0.0, p: _nudged(centre[column[p]], bounds[column[p]])}
+             for p, m in pairs]
+    theta = np.tile(centre, (len(rows), 1))
+    for i, row in enumerate(rows):
+        for name, value in row.items():
+            theta[i, column[name]] = value
+    values = np.nan_to_num(problem.run(theta).values)  # (rows, conditions, readouts)
+    off = {m: values[1 + i] for i, m in enumerate(switches)}
+    start = 1 + len(switches)
+    nudged = {p: values[start + i] for i, p in enumerate(parameters)}
+    start += len(parameters)
     reference = values[0]
-    moved = (np.abs(np.nan_to_num(values[1:] - reference))
-             > 1e-9 * np.maximum(np.abs(np.nan_to_num(reference)), 1.0))
+    scale = 1e-9 * np.maximum(np.abs(reference), 1.0)
+    carried = {(p, m): np.abs((nudged[p] - reference) - (values[start + i] - off[m]))
+               for i, (p, m) in enumerate(pairs)}
+    running = _running_fixed(scenario, conditions, base)
+    shares = {}
+    for c, name in enumerate(conditions):
+        for r, readout in enumerate(problem.readouts):
+            live = running[name] | {m for m in switches
+                                    if abs(off[m][c, r] - reference[c, r]) > scale[c, r]}
+            shares[name, readout] = {}
+            for p in parameters:
+                candidates = [m for m in owners.get(p, ()) if m in live]
+                weights = {m: float(carried[p, m][c, r]) for m in candidates if m in switches}
+                total = sum(weights.values())
+                if total > scale[c, r]:
+                    shares[name, readout][p] = {m: w / total for m, w in weights.items() if w}
+                elif candidates:
+                    shares[name, readout][p] = dict.fromkeys(candidates, 1 / len(candidates))
+    return shares
+
+
+def _nudged(value: float, bounds: np.ndarray) -> float:
+    """``value`` moved up by :data:`NUDGE` (of itself, or of its range at 0), or down at the
+    upper bound."""
+    step = NUDGE * (abs(value) if value else bounds[1] - bounds[0])
+    return value + step if value + step <= bounds[1] else value - step
+
+
+def _running_fixed(scenario: Scenario, conditions: dict, base: dict) -> dict[str, set[str]]:
+    """Condition -> the mechanisms without a switch one of whose processes runs there (a
+    rate other than 0 at some sample of some of its wells, at the run's base values)."""
+    model, compiled = scenario.model, scenario.compiled
+    switches = model.switches
     params = compiled.default_parameters()
     for name, value in base.items():
         params[compiled.parameters.index(name)] = value
-    live = {}
-    for c, (name, condition) in enumerate(conditions.items()):
+    found = {}
+    for name, condition in conditions.items():
         running: set[str] = set()
         result = simulate(condition, params=base, scenario=scenario)
         for well in (result.trajectory, *result.control_trajectories.values()):
@@ -189,7 +245,5 @@ def _live(scenario: Scenario, metadata: dict) -> dict[tuple[str, str], set[str]]
                               for state in well.main.states])
             for j in np.flatnonzero(np.abs(rates).max(axis=0) > 0):
                 running.update(m for m in model.processes[j].mechanisms if m not in switches)
-        for r, readout in enumerate(problem.readouts):
-            live[name, readout] = running | {m for m, row in zip(switches, moved[:, c, r])
-                                             if row}
-    return live
+        found[name] = running
+    return found
