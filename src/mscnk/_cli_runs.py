@@ -11,9 +11,10 @@ from typing import Optional, Sequence
 
 import typer
 
+from mscnk._cli_bands import print_bands, with_ensemble
 from mscnk._cli_common import (OVERWRITE, RESUME, SCENARIO, SCHEDULER, WORKERS, Format, errors,
                                fail, load_params, load_scenario_or_fail, print_readout_table,
-                               print_records, progress_bar, stdout_to_devnull)
+                               progress_bar, stdout_to_devnull)
 
 
 def run(
@@ -43,7 +44,7 @@ def run(
 
     chosen = load_scenario_or_fail(scenario)
     try:
-        source = file if ensemble is None else _with_ensemble(file, ensemble)
+        source = file if ensemble is None else with_ensemble(file, ensemble)
         experiment = load_experiment(source, max_jobs=max_conditions, scenario=chosen)
     except ConditionError as error:
         fail(error.problems)
@@ -69,55 +70,7 @@ def run(
         raise typer.Exit(130) from None
     _print_run(summary, format, chosen.readouts.units)
     if ensemble is not None and format is Format.table:
-        _print_bands(summary.path, chosen.readouts.units)
-
-
-def _with_ensemble(file: Path, ensemble: Path) -> dict:
-    """The experiment of ``file`` with every row of ``ensemble`` as its parameter sets."""
-    import pandas as pd
-
-    from mscnk.experiment import ConditionError, read_data
-
-    document = read_data(file, "experiment file")
-    if not isinstance(document, dict):
-        raise ConditionError([f"experiment file {str(file)!r}: --ensemble needs a mapping "
-                              "(a condition or an experiment)"])
-    if "parameter_sweep" in document:
-        raise ConditionError([f"experiment file {str(file)!r} has a parameter_sweep; "
-                              "--ensemble gives the parameter sets itself"])
-    try:
-        table = pd.read_csv(ensemble)
-    except (OSError, ValueError) as error:
-        raise ConditionError([f"--ensemble {str(ensemble)!r}: {error}"]) from None
-    if table.empty:
-        raise ConditionError([f"--ensemble {str(ensemble)!r}: no parameter sets (rows)"])
-    return {**document, "parameter_sweep": {"sets": table.to_dict("records")}}
-
-
-def _print_bands(path: Path, units: dict[str, str]) -> None:
-    """Median and 5-95 % band of every readout in every condition, over the parameter sets."""
-    from mscnk.store import RunStore
-
-    store = RunStore.open(path)
-    frame = store.read()
-    swept = [f for f in store.metadata().get("swept_fields", []) if f in frame.columns]
-    labels = frame["condition"].astype(str)
-    for field in swept:  # a swept condition's rows differ by its swept fields
-        labels = labels + f" {field}=" + frame[field].astype(str)
-    conditions = list(dict.fromkeys(labels))
-    rows = []
-    for readout, unit in units.items():
-        cells = []
-        for condition in conditions:
-            values = frame.loc[labels == condition, readout].dropna()
-            cells.append("-" if values.empty else
-                         f"{values.median():.4g} [{values.quantile(0.05):.4g}, "
-                         f"{values.quantile(0.95):.4g}]")
-        if any(c != "-" for c in cells):
-            rows.append([readout, unit, *cells])
-    sets = frame["parameter_set"].nunique()
-    print_records(["readout", "unit", *conditions], rows, Format.table)
-    errors.print(f"median [5 %, 95 %] over {sets} parameter sets", highlight=False)
+        print_bands(summary.path, chosen.readouts.units)
 
 
 def _freeze_the_model(experiment) -> None:
