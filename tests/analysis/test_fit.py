@@ -151,3 +151,25 @@ def test_export_petab_writes_the_published_numbers_of_findings(tmp_path):
         load_scenario(None).condition_from(raw)
     again = run_cli(["export", "petab", str(findings), "--out", str(out)])
     assert again.exit_code == 2 and "is not empty" in again.flat
+
+
+@pytest.mark.parametrize("table, old, new, needle", [
+    ("measurements.tsv", "measurement\t", "value\t",
+     "the measurement table has no column 'measurement'"),
+    ("parameters.tsv", "0.8\t80.0", "low\t80.0",
+     "activation_half: lowerBound, upperBound, nominalValue and estimate must be numbers"),
+    ("conditions.tsv", "conditionId\tassay", "conditionId\tasay",
+     "condition il2_1to1: unknown field 'asay'"),
+    ("measurements.tsv", "msc_lysis_pct\til2_1to1", "msc_lysis\til2_1to1",
+     "did you mean 'msc_lysis_pct'"),
+])
+def test_a_bad_petab_table_is_named_without_a_traceback(tmp_path, table, old, new, needle):
+    for source in (ROOT_EXAMPLES / "calibration").iterdir():
+        text = source.read_text()
+        (tmp_path / source.name).write_text(text.replace(old, new, 1)
+                                            if source.name == table else text)
+    result = run_cli(["calibrate", str(tmp_path / "problem.yaml"),
+                      "--params-out", str(tmp_path / "out.yaml")])
+    assert result.exit_code == 2 and result.exception is None, result.output
+    assert needle in result.flat
+    assert not (tmp_path / "out.yaml").exists()

@@ -22,7 +22,8 @@ import pandas as pd
 
 from mscnk.analysis._problem import Problem
 from mscnk.runs import Executor
-from mscnk.scenarios import ConditionError, Scenario, load_scenario, scenario_parameters, show
+from mscnk.scenarios import (ConditionError, Scenario, load_scenario, scenario_parameters, show,
+                             suggest)
 from mscnk.vocabulary import measurement_sd
 
 SCALES = ("lin", "log10")
@@ -184,9 +185,15 @@ def fit_measurements(conditions: Mapping[str, Any], measurements: pd.DataFrame,
                      f"({', '.join(conditions)})"
                      for c in sorted(set(data.condition) - set(conditions))]
         problems += [f"measurements: readout {show(r)} is not a readout"
+                     f"{suggest(r, chosen.readout_names)}"
                      for r in sorted(set(data.readout) - set(chosen.readout_names))]
         if not np.isfinite(data.value.to_numpy(dtype=float)).all():
             problems.append("measurements: every value must be a finite number")
+    for name, raw in conditions.items():
+        try:
+            chosen.condition_from(raw)
+        except ConditionError as error:
+            problems += [f"condition {name}: {problem}" for problem in error.problems]
     if not isinstance(starts, int) or starts < 1:
         problems.append(f"starts: {starts!r} is not a whole number of at least 1")
     if problems:

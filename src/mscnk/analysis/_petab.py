@@ -29,6 +29,9 @@ import pandas as pd
 from mscnk.analysis._fit import FitParameter
 from mscnk.scenarios import ConditionError, show
 
+#: Columns each table needs (PEtab v1 names).
+MEASUREMENT_COLUMNS = ("observableId", "simulationConditionId", "measurement")
+PARAMETER_COLUMNS = ("parameterId", "lowerBound", "upperBound", "nominalValue")
 #: Condition-table columns whose values are lists (names separated by ";").
 LIST_FIELDS = ("blockade", "msc.knockdown")
 PRIOR = "parameterScaleNormal"
@@ -70,6 +73,14 @@ def read_petab(path: str | Path) -> tuple[dict[str, dict], pd.DataFrame,
     except (OSError, KeyError, IndexError, TypeError, ValueError) as error:
         raise ConditionError([f"PEtab problem {str(path)!r}: {type(error).__name__}: "
                               f"{error}"]) from None
+    problems = [f"PEtab problem {str(path)!r}: the {what} table has no column {column!r}; "
+                f"it needs {', '.join(needed)}"
+                for what, frame, needed in (
+                    ("measurement", measurements, MEASUREMENT_COLUMNS),
+                    ("parameter", table.reset_index(), PARAMETER_COLUMNS))
+                for column in needed if column not in frame.columns]
+    if problems:
+        raise ConditionError(problems)
     named = {str(cid): _nested(row) for cid, row in conditions.iterrows()}
     noise = measurements.get(C.NOISE_PARAMETERS)
     frame = pd.DataFrame({
@@ -78,12 +89,17 @@ def read_petab(path: str | Path) -> tuple[dict[str, dict], pd.DataFrame,
         "value": pd.to_numeric(measurements[C.MEASUREMENT], errors="coerce").to_numpy(),
         "sigma": (pd.to_numeric(noise, errors="coerce").to_numpy() if noise is not None
                   else float("nan"))})
-    estimated, fixed, problems = [], {}, []
+    estimated, fixed = [], {}
     for name, row in table.iterrows():
         scale = str(row.get(C.PARAMETER_SCALE, "lin"))
-        low, high = float(row[C.LOWER_BOUND]), float(row[C.UPPER_BOUND])
-        nominal = float(row[C.NOMINAL_VALUE])
-        if int(row.get(C.ESTIMATE, 1)) == 0:
+        try:
+            low, high = float(row[C.LOWER_BOUND]), float(row[C.UPPER_BOUND])
+            nominal, estimate = float(row[C.NOMINAL_VALUE]), int(row.get(C.ESTIMATE, 1))
+        except (TypeError, ValueError):
+            problems.append(f"parameter table: {name}: lowerBound, upperBound, nominalValue "
+                            "and estimate must be numbers")
+            continue
+        if estimate == 0:
             fixed[str(name)] = nominal
             continue
         prior = None
