@@ -119,6 +119,14 @@ OVERWRITE = typer.Option(False, "--overwrite",
                          help="replace the run in --out (only its own files are removed)")
 
 
+def print_result(frame, format: Format, table: Any) -> None:
+    """``frame`` at full precision for ``--format csv``/``json``, else ``table()``."""
+    if format != Format.table:
+        print_frame(frame, format)
+    else:
+        table()
+
+
 def print_frame(frame, format: Format) -> None:
     """A table's every row at full precision (``--format csv`` or ``json``)."""
     print_records(list(frame.columns), [[repr(v) if isinstance(v, float) else v for v in row]

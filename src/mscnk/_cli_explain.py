@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from mscnk._cli_common import (SCENARIO, SCHEDULER, WORKERS, Format, console, errors, fail,
-                               load_params, load_scenario_or_fail, print_frame, print_records)
+                               load_params, load_scenario_or_fail, print_records, print_result)
 
 #: Rows of the contribution table printed (all of them go to --out and --format csv/json).
 SHOWN = 12
@@ -108,10 +108,7 @@ def _knockouts(chosen, file: Path, readout: str, *, condition, versus, top, para
     if out is not None:
         for path in _write(found, out):
             errors.print(f"wrote {path}", highlight=False)
-    if format != Format.table:
-        print_frame(found.contributions, format)
-        return
-    _print(found)
+    print_result(found.contributions, format, lambda: _print(found))
 
 
 def _print(found) -> None:

@@ -10,8 +10,8 @@ from typing import List, Optional
 import typer
 
 from mscnk._cli_common import (OVERWRITE, RESUME, SCENARIO, SCHEDULER, WORKERS, Format, console,
-                               errors, fail, load_params, load_scenario_or_fail, print_frame,
-                               print_records)
+                               errors, fail, load_params, load_scenario_or_fail, print_records,
+                               print_result)
 
 #: Parameters and mechanisms printed per readout (all of them go to the CSV files).
 SHOWN = 8
@@ -85,10 +85,7 @@ def sensitivity(
         errors.print(f"wrote {path}", highlight=False)
     for line in found.skipped:
         errors.print(f"[yellow]not analysed:[/] {line}", highlight=False)
-    if format != Format.table:
-        print_frame(found.indices, format)
-        return
-    _print(found)
+    print_result(found.indices, format, lambda: _print(found))
 
 
 def _print(found) -> None:

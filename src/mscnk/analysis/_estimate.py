@@ -42,6 +42,17 @@ STEP = 0.05
 CONTRACTION = 0.5
 
 
+def forward_jacobian(many: Callable[[np.ndarray], np.ndarray], x: Any, base: np.ndarray,
+                     step: Any, upper: Any) -> np.ndarray:
+    """``(residuals, p)`` forward differences of ``many`` (``(n, p)`` points to ``(n,
+    residuals)``) at ``x``, whose residuals are ``base``: all ``p`` shifted points in one
+    batch, each step taken inward where it would pass ``upper``."""
+    x = np.asarray(x, dtype=float)
+    steps = np.where(x + step > upper, -np.asarray(step), np.asarray(step)) * np.ones_like(x)
+    shifted = many(x[None, :] + np.diag(steps))
+    return ((shifted - base[None, :]) / steps[:, None]).T
+
+
 def _probit_residual(value: float, tau: float) -> float:
     return math.sqrt(-2.0 * float(log_ndtr(value / tau)))
 
@@ -113,12 +124,8 @@ class Posterior:
 
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         """``(p + m, p)`` forward differences in ``z`` (inward at a range's edge), one batch."""
-        z = np.asarray(z, dtype=float)
-        base = self.residuals(z)
-        steps = np.where(z + self.step > RANGE_Z, -self.step, self.step)
-        rows = z[None, :] + np.diag(steps)
-        shifted = self.residuals_many(rows)[0]
-        return ((shifted - base[None, :]) / steps[:, None]).T
+        return forward_jacobian(lambda rows: self.residuals_many(rows)[0], z,
+                                self.residuals(z), self.step, RANGE_Z)
 
     def negative_log_posterior(self, z: np.ndarray) -> float:
         return 0.5 * float(np.sum(self.residuals(z) ** 2))
@@ -239,5 +246,5 @@ def maximise(posterior: Posterior, start: np.ndarray | None = None, *, starts: i
                     results[0], posterior.evaluations, str(best.message))
 
 
-__all__ = ["CONTRACTION", "STEP", "TAU", "Estimate", "Information", "Posterior", "information",
-           "maximise"]
+__all__ = ["CONTRACTION", "STEP", "TAU", "Estimate", "Information", "Posterior",
+           "forward_jacobian", "information", "maximise"]

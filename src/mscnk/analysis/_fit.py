@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from mscnk.analysis._estimate import forward_jacobian
 from mscnk.analysis._problem import Problem
 from mscnk.runs import Executor
 from mscnk.scenarios import (ConditionError, Scenario, load_scenario, scenario_parameters, show,
@@ -147,11 +148,7 @@ class _Objective:
         return self._last[1]
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        base = self.residuals(x)
-        steps = np.where(x + self.steps > self.upper, -self.steps, self.steps)
-        shifted = self.many(x[None, :] + np.diag(steps))
-        return ((shifted - base[None, :]) / steps[:, None]).T
+        return forward_jacobian(self.many, x, self.residuals(x), self.steps, self.upper)
 
     def fval(self, x: np.ndarray) -> float:
         r = self.residuals(x)
