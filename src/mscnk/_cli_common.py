@@ -139,12 +139,14 @@ SCENARIO = typer.Option(None, "--scenario",
                         help="a built-in scenario (coculture, the default) or a scenario folder")
 
 
-def load_scenario_or_fail(spec: Optional[str]):
-    """The scenario ``--scenario`` names (None: the co-culture); exit 2 naming it if none."""
+def load_scenario_or_fail(spec: Optional[str], file: Optional[Path] = None):
+    """The scenario ``--scenario`` names (None: the one ``file``'s ``scenario:`` line names,
+    else the co-culture); exit 2 naming it if none."""
+    from mscnk.experiment import scenario_named
     from mscnk.scenarios import ConditionError, load_scenario
 
     try:
-        return load_scenario(spec)
+        return load_scenario(spec if spec is not None or file is None else scenario_named(file))
     except ConditionError as error:
         fail(error.problems)
 

@@ -42,7 +42,7 @@ def run(
     from mscnk.runs import ExecutorError, ModelMismatch, RunInterrupted, executor_for, pending_jobs
     from mscnk.store import StoreError
 
-    chosen = load_scenario_or_fail(scenario)
+    chosen = load_scenario_or_fail(scenario, file)
     try:
         source = file if ensemble is None else with_ensemble(file, ensemble)
         experiment = load_experiment(source, max_jobs=max_conditions, scenario=chosen)

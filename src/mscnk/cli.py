@@ -17,7 +17,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from mscnk import (__version__, _cli_calibrate, _cli_design, _cli_explain, _cli_plot, _cli_runs,
-                   _cli_sensitivity)
+                   _cli_sensitivity, _cli_therapy)
 from mscnk._cli_common import (SCENARIO, Format, configure_logging, console, errors, fail,
                                load_params, load_scenario_or_fail, print_records, print_table,
                                progress_bar, stdout_to_devnull)
@@ -68,6 +68,8 @@ app.command("explain")(_cli_explain.explain)
 app.command("sensitivity")(_cli_sensitivity.sensitivity)
 app.command("design")(_cli_design.design)
 app.command("calibrate")(_cli_calibrate.calibrate)
+app.command("compare")(_cli_therapy.compare)
+app.command("scenario")(_cli_therapy.scenario_command)
 
 
 @app.command()
@@ -234,14 +236,25 @@ class FieldFormat(str, Enum):
 @app.command()
 def fields(format: FieldFormat = typer.Option(
         FieldFormat.table, "--format",
-        help="table, csv, json, or markdown (the text of docs/conditions.md)")) -> None:
-    """List every condition field: dotted path, type, unit, default, allowed values, meaning."""
+        help="table, csv, json, or markdown (the text of docs/conditions.md)"),
+        scenario: Optional[str] = SCENARIO) -> None:
+    """List every condition field: dotted path, type, unit, default, allowed values, meaning;
+    with --scenario, that scenario's fields and then its readouts."""
     from mscnk.report import HEADER, conditions_markdown, field_records, field_strings
 
+    chosen = load_scenario_or_fail(scenario)
     if format == FieldFormat.markdown:
+        if scenario is not None and chosen.name != "coculture":
+            fail(["--format markdown writes docs/conditions.md, the co-culture's; use table, "
+                  "csv or json for another scenario"])
         sys.stdout.write(conditions_markdown())
         return
-    print_records(HEADER, field_strings(), Format(format.value), records=field_records())
+    print_records(HEADER, field_strings(chosen.condition), Format(format.value),
+                  records=field_records(chosen.condition))
+    if scenario is not None and format == FieldFormat.table:
+        print_records(["readout", "unit", "meaning"],
+                      [[r.name, r.unit, r.meaning] for r in chosen.readouts.values()],
+                      Format.table)
 
 
 @app.command()

@@ -214,12 +214,17 @@ def test_rhs_is_stoichiometry_times_rates(simulator, model, rng):
 # --------------------------------------------------------------------------------------
 # Generated docs
 # --------------------------------------------------------------------------------------
-def test_model_doc_cannot_drift():
+@pytest.mark.parametrize("scenario, file", [
+    ("coculture", "model.md"), ("tumor", "model_tumor.md"), ("gvhd", "model_gvhd.md"),
+    ("transplant", "model_transplant.md"), ("infection", "model_infection.md")])
+def test_model_doc_cannot_drift(scenario, file):
     model_doc = pytest.importorskip("mscnk.report._model_doc")
-    path = ROOT / "docs" / "model.md"
-    assert path.is_file(), "docs/model.md is missing; run `mscnk docs`"
-    assert path.read_text() == model_doc.model_markdown(), (
-        "docs/model.md is out of date; regenerate it with `mscnk docs`")
+    path = ROOT / "docs" / file
+    command = "mscnk docs" + ("" if scenario == "coculture" else
+                              f" --scenario {scenario} --out docs/{file}")
+    assert path.is_file(), f"docs/{file} is missing; run `{command}`"
+    assert path.read_text() == model_doc.model_markdown(scenario), (
+        f"docs/{file} is out of date; regenerate it with `{command}`")
 
 
 # --------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ from mscnk.catalog._catalog import (
     msc_sources,
     search,
     source_traits,
+    therapy_mechanisms,
     tumor_lines,
 )
 
-__all__ = ["Mechanism", "mechanisms", "msc_sources", "search", "source_traits", "tumor_lines"]
+__all__ = ["Mechanism", "mechanisms", "msc_sources", "search", "source_traits", "therapy_mechanisms",
+           "tumor_lines"]

@@ -43,11 +43,22 @@ def _load(name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def mechanisms() -> dict[str, Mechanism]:
-    """All mechanisms by id, in catalog order."""
+    """All mechanisms of MSC-NK crosstalk by id, in catalog order."""
+    return _mechanisms("mechanisms.yaml")
+
+
+@lru_cache(maxsize=1)
+def therapy_mechanisms() -> dict[str, Mechanism]:
+    """The in vivo processes of the therapy scenarios by id (trafficking, clearance, tissue
+    injury, infection): therapy.yaml, in the same format."""
+    return _mechanisms("therapy.yaml")
+
+
+def _mechanisms(file: str) -> dict[str, Mechanism]:
     out: dict[str, Mechanism] = {}
-    for row in _load("mechanisms.yaml"):
+    for row in _load(file):
         if row["id"] in out:
-            raise ValueError(f"mechanisms.yaml: id {row['id']!r} appears twice")
+            raise ValueError(f"{file}: id {row['id']!r} appears twice")
         out[row["id"]] = Mechanism(
             id=row["id"], name=row["name"], actors=tuple(row["actors"]),
             effect=dict(row["effect"]), mode=row["mode"], context=row["context"],
@@ -56,7 +67,7 @@ def mechanisms() -> dict[str, Mechanism]:
             no_check=row.get("no_check") or "",
         )
         if bool(out[row["id"]].checks) == bool(out[row["id"]].no_check):
-            raise ValueError(f"mechanisms.yaml: {row['id']!r} needs either checks or a "
+            raise ValueError(f"{file}: {row['id']!r} needs either checks or a "
                              f"no_check reason, not both or neither")
     return out
 

@@ -6,7 +6,8 @@ and the readouts; ``Condition`` here is the co-culture's schema (the default sce
 
 from mscnk.experiment._batching import KEPT_BYTES, KeptPhases
 from mscnk.experiment._export import export_condition_sbml, pick_condition
-from mscnk.experiment._files import MAX_CONDITIONS, deep_merge, field_paths, load_conditions
+from mscnk.experiment._files import (MAX_CONDITIONS, deep_merge, field_paths, load_conditions,
+                                     scenario_named)
 from mscnk.experiment._jobs import Experiment, Job, field_types, load_experiment, plan_hash
 from mscnk.experiment._parameters import (SensitivityDesign, load_parameters, parameter_values,
                                           sensitivity_design)
@@ -23,5 +24,6 @@ __all__ = [
     "deep_merge", "export_condition_sbml", "field_paths", "field_types", "flatten",
     "load_conditions", "load_experiment", "load_parameters", "parameter_values",
     "parameter_vector", "pick_condition", "plan_hash", "read_data", "result_columns", "run_conditions",
-    "run_experiment", "sensitivity_design", "simulate", "simulate_batch", "timecourse_frame",
+    "run_experiment", "scenario_named", "sensitivity_design", "simulate", "simulate_batch",
+    "timecourse_frame",
 ]

@@ -30,7 +30,7 @@ from mscnk.experiment._yaml import read_data
 from mscnk.scenarios import (ConditionError, ConditionModel, Scenario, describe, load_scenario,
                              name_of, show, suggest)
 
-EXPERIMENT_KEYS = ("conditions", "sweep", "base", "parameter_sweep")
+EXPERIMENT_KEYS = ("scenario", "conditions", "strategies", "sweep", "base", "parameter_sweep")
 #: Default most conditions (times parameter sets) in one plan; ``max_jobs`` overrides it.
 MAX_CONDITIONS = 10**7
 #: Plans up to this many conditions are validated whole before anything runs.
@@ -346,8 +346,14 @@ def plan_conditions(source: str | Path | Mapping[str, Any], problems: list[str],
     schema = scenario.condition
     document = read_document(source)
     document.pop("parameter_sweep", None)  # parameter sets: see load_experiment
+    _check_scenario(document.pop("scenario", None), scenario, problems)
     sweep = _block(document, "sweep", problems) or {}
     named = _block(document, "conditions", problems)
+    strategies = _block(document, "strategies", problems)
+    if named and strategies:
+        problems.append("conditions and strategies: give one of them (strategies is the "
+                        "therapy scenarios' word for conditions)")
+    named = named or strategies
     base = _block(document, "base", problems) or {}
     for key in [k for k in document if k not in schema.model_fields]:
         allowed = (*EXPERIMENT_KEYS, *schema.model_fields)
@@ -387,13 +393,37 @@ def plan_conditions(source: str | Path | Mapping[str, Any], problems: list[str],
     return ConditionPlan(entries, axes, single=not named and not sweep, condition=schema)
 
 
+def scenario_named(source: str | Path | Mapping[str, Any]) -> str | None:
+    """The scenario an experiment file names on its ``scenario:`` line (None: none)."""
+    named = read_document(source).get("scenario")
+    if named is not None and not isinstance(named, str):
+        raise ConditionError([f"scenario: must be a scenario name or folder, got {show(named)}"])
+    return named
+
+
+def _check_scenario(named: Any, scenario: Scenario, problems: list[str]) -> None:
+    """A file's ``scenario:`` must be the scenario it is run with."""
+    if named is None:
+        return
+    try:
+        same = load_scenario(str(named)) is scenario
+    except ConditionError as error:
+        problems.extend(error.problems)
+        return
+    if not same:
+        problems.append(f"scenario: the file names {show(named)} but is run with the "
+                        f"{scenario.name!r} scenario; drop --scenario or make them agree")
+
+
 def load_plan(source: str | Path | Mapping[str, Any], *, scenario: Scenario | str | None = None,
               max_conditions: int | None = MAX_CONDITIONS, sets: int = 1) -> ConditionPlan:
     """The checked plan of an experiment of ``scenario`` (None: the co-culture; see the
     module docstring); ``sets`` parameter sets multiply its size for the ``max_conditions``
     limit (None: no limit)."""
     problems: list[str] = []
-    plan = plan_conditions(source, problems, load_scenario(scenario))
+    document = read_document(source)
+    chosen = load_scenario(scenario if scenario is not None else scenario_named(document))
+    plan = plan_conditions(document, problems, chosen)
     if max_conditions is not None and len(plan) * sets > max_conditions:
         size = (f"{len(plan):,} condition{'s' * (len(plan) != 1)}"
                 + (f" x {sets:,} parameter sets" if sets > 1 else ""))

@@ -16,7 +16,8 @@ from typing import Any, Iterator, Mapping, Sequence, get_args
 
 from pydantic import BaseModel
 
-from mscnk.experiment._files import MAX_CONDITIONS, PlanTooLarge, load_plan, read_document
+from mscnk.experiment._files import (MAX_CONDITIONS, PlanTooLarge, load_plan, read_document,
+                                     scenario_named)
 from mscnk.experiment._parameters import DEFAULT_SET, count_parameter_sets, parameter_sets
 from mscnk.scenarios import ConditionError, Scenario, load_scenario, name_of
 
@@ -76,13 +77,14 @@ def load_experiment(source: str | Path | Mapping[str, Any], *,
                     scenario: Scenario | str | None = None,
                     max_jobs: int | None = MAX_CONDITIONS) -> Experiment:
     """Conditions (with ``sweep``/``base``) and parameter sets (``parameter_sweep``) of an
-    experiment of ``scenario`` (None: the co-culture).
+    experiment of ``scenario`` (None: the one the file's ``scenario:`` line names, else the
+    co-culture).
 
     The plan is counted first: more than ``max_jobs`` jobs (conditions x parameter sets;
     None: no limit) is a :class:`ConditionError` with the count, before anything is built.
     """
-    chosen = load_scenario(scenario)
     document = read_document(source)
+    chosen = load_scenario(scenario if scenario is not None else scenario_named(document))
     block = document.get("parameter_sweep")
     problems: list[str] = []
     try:  # a PlanTooLarge goes straight up: nothing more is built

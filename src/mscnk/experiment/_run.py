@@ -12,7 +12,7 @@ import numpy as np
 from mscnk.engine import Engine, SolverError
 from mscnk.experiment._files import field_paths
 from mscnk.experiment._simulate import Result, Simulator
-from mscnk.scenarios import Scenario, load_scenario
+from mscnk.scenarios import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,7 @@ def run_experiment(source: str | Path | Mapping[str, Any], *,
 
     from mscnk.experiment._jobs import load_experiment
 
-    experiment = load_experiment(source, scenario=load_scenario(scenario))
+    experiment = load_experiment(source, scenario=scenario)
     if len(experiment.parameter_sets) == 1:
         (overrides,) = experiment.parameter_sets.values()
         return run_conditions(experiment.conditions, scenario=experiment.scenario,

@@ -14,6 +14,9 @@ from typing import Literal, Mapping
 import sympy as sp
 
 SpeciesKind = Literal["cells", "counter", "per_cell", "medium"]
+#: Where a species lives: with a cell population, in the medium (the site's fluid in vivo),
+#: or, in the body of a therapy scenario, in the blood or trapped in the lung.
+Compartment = Literal["msc", "nk", "tumor", "tissue", "medium", "blood", "lung"]
 #: A mechanism's switch parameter is this prefix plus the mechanism's catalog id.
 SWITCH_PREFIX = "on_"
 
@@ -27,7 +30,7 @@ class Species:
     kind: SpeciesKind
     description: str
     initial: sp.Expr
-    compartment: Literal["msc", "nk", "tumor", "medium"]
+    compartment: Compartment
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ class ModelBuilder:
         *,
         unit: str,
         kind: SpeciesKind,
-        compartment: Literal["msc", "nk", "tumor", "medium"],
+        compartment: Compartment,
         description: str,
         initial: sp.Expr | float = 0.0,
     ) -> sp.Symbol:
@@ -181,6 +184,11 @@ class ModelBuilder:
             description=str(row.get("description", "")),
         )
         return self._new_symbol(name)
+
+    def declared_species(self, *, compartment: str, kind: str) -> tuple[str, ...]:
+        """Names of the species declared so far in ``compartment`` of ``kind``, in order."""
+        return tuple(name for name, s in self._species.items()
+                     if s.compartment == compartment and s.kind == kind)
 
     def switch(self, mechanism: str) -> sp.Symbol:
         """The switch of ``mechanism`` (parameter ``on_<mechanism>``, 1 by default): multiply

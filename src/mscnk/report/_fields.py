@@ -147,15 +147,15 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def field_records() -> list[dict[str, Any]]:
+def field_records(model: type[BaseModel] = Condition) -> list[dict[str, Any]]:
     """The rows as dictionaries (JSON: the default keeps its type)."""
-    return [row._asdict() for row in condition_fields()]
+    return [row._asdict() for row in condition_fields(model)]
 
 
-def field_strings() -> list[list[str]]:
+def field_strings(model: type[BaseModel] = Condition) -> list[list[str]]:
     """The rows as text cells, defaults written as in a condition file."""
     return [[r.field, r.type, r.unit, _shown(r.default), r.allowed, r.meaning]
-            for r in condition_fields()]
+            for r in condition_fields(model)]
 
 
 HEADER = ["field", "type", "unit", "default", "allowed", "meaning"]

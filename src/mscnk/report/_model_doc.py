@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from mscnk.catalog import mechanisms
+from mscnk.catalog import mechanisms, therapy_mechanisms
 from mscnk.model import parameter_owners, processes_of
 from mscnk.scenarios import Scenario, load_scenario
 
@@ -74,13 +74,18 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
     """The whole model description of a scenario (None: the co-culture) as Markdown."""
     chosen = load_scenario(scenario)
     model = chosen.model
-    catalog = mechanisms()
+    known = {**mechanisms(), **therapy_mechanisms()}
+    catalog = {name: m for name, m in known.items()
+               if (name in chosen.mechanisms if chosen.mechanisms is not None
+                   else name in mechanisms())}
     owners = parameter_owners(model)
     out = [
         "# The mscnk model",
         "",
         "Generated from the model declaration by `mscnk docs` (do not edit by hand; a test",
         "checks that this file matches the code).",
+        "",
+        f"Scenario `{chosen.name}`: {chosen.title}.",
         "",
         f"- species: {len(model.species)}",
         f"- processes: {len(model.processes)}",

@@ -104,7 +104,7 @@ class Scenario:
     title: str
     location: str
     modules: tuple[ModuleType, ...]
-    parameters_file: Any  # a Path or importlib Traversable of parameters.yaml
+    parameters_file: Any  # a Path or importlib Traversable of parameters.yaml, or a tuple
     condition: type[ConditionModel]
     protocol: Callable[[CompiledModel, np.ndarray], ScenarioProtocol]
     readouts: ReadoutSet
@@ -116,6 +116,10 @@ class Scenario:
     #: in, one quantity each; docs/model.md shows each with the model's value.
     plausibility: Any = None
     fixed_mechanisms: Mapping[str, str] = field(default_factory=dict)
+    #: How a result's trajectory reads as one time line of every species (a frame with a
+    #: ``day`` column), for scenarios whose conditions are strategies over days (the therapy
+    #: scenarios); None: the wells' phases are read as they are.
+    timeline: Callable[[Trajectory, Sequence[str]], Any] | None = None
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}: {self.title})"
@@ -125,8 +129,15 @@ class Scenario:
 
     @cached_property
     def parameter_table(self) -> dict[str, dict[str, Any]]:
-        """parameters.yaml: name -> {value, unit, lower, upper, provenance, ...}."""
-        return read_parameter_table(self.parameters_file.read_text())
+        """parameters.yaml: name -> {value, unit, lower, upper, provenance, ...}. A sequence
+        of files is read in order, a later file's row replacing an earlier one of that name
+        (a therapy scenario's site values over the co-culture's well values)."""
+        files = (self.parameters_file if isinstance(self.parameters_file, (tuple, list))
+                 else (self.parameters_file,))
+        table: dict[str, dict[str, Any]] = {}
+        for file in files:
+            table.update(read_parameter_table(file.read_text()))
+        return table
 
     @cached_property
     def model(self) -> Model:

@@ -53,6 +53,7 @@ FIXED_MECHANISMS = {
     "tumor_associated_msc": "a context: set by msc.source (tumor_associated)",
     "immunosuppressant_sparing": "a context: set by the drugs.* doses",
     "tumor_targets": "a context: set by tumor.* (no tumor cells, no tumor targets)",
+    "tissue_targets": "a context: tissue cells at an in vivo site (none in a well)",
     "antibody_blockade": "a context: set by blockade",
     "msc_proliferation": "the MSCs' own growth, not crosstalk",
     "nk_proliferation": "the NK cells' own growth, not crosstalk",

@@ -1,7 +1,8 @@
 """Cell populations and the NK-MSC conjugate shares every contact process reads.
 
 NK cells are two subsets (CD56bright, CD56dim) plus an apoptotic, not yet disintegrated
-pool; MSC and tumor cells are one population each. Cumulative counters (kills, divisions,
+pool; MSC, tumor and tissue cells (an in vivo site's: none in a well) are one
+population each. Cumulative counters (kills, divisions,
 degranulations) make the readouts that count events exact.
 """
 
@@ -22,12 +23,17 @@ def declare(b: ModelBuilder) -> None:
               description="apoptotic NK cells not yet disintegrated (Annexin-V+)")
     b.species("tumor", unit=cells, kind="cells", compartment="tumor",
               description="viable tumor cells per well")
+    b.species("tissue", unit=cells, kind="cells", compartment="tissue",
+              description="tissue cells NK cells meet at an in vivo site (host epithelium, a "
+                          "graft, infected cells); none in a well")
     b.species("msc_killed", unit=cells, kind="counter", compartment="msc",
               description="MSCs killed by NK cells since the main phase began")
     b.species("msc_divisions", unit=cells, kind="counter", compartment="msc",
               description="MSC divisions since the main phase began")
     b.species("tumor_killed", unit=cells, kind="counter", compartment="tumor",
               description="tumor cells killed by NK cells since the main phase began")
+    b.species("tissue_killed", unit=cells, kind="counter", compartment="tissue",
+              description="tissue cells killed by NK cells since the main phase began")
     b.species("nk_degranulations", unit="events", kind="counter", compartment="nk",
               description="NK degranulation events (CD107a exposure) since the phase began")
     s = b.sym

@@ -53,6 +53,9 @@ def declare(b: ModelBuilder) -> None:
             description="TGF-beta carried per exosome, by exosome source")
     for trait in TUMOR_TRAITS:
         b.input(f"tumor_{trait}", unit="1", description=f"tumor line trait {trait}")
+    for trait in TUMOR_TRAITS:
+        b.input(f"tissue_{trait}", unit="1",
+                description=f"trait {trait} of the tissue cells at an in vivo site")
     b.input("tumor_doubling_time_h", unit="h", default=24.0,
             description="tumor line doubling time")
     b.input("car", unit="1", description="1 when NK cells carry a CAR against the tumor antigen")

@@ -7,7 +7,7 @@ point 4).
 Granule exocytosis is held back by adenosine (A2A/cAMP); granule killing is blocked by
 serpin B9 and uses up granules (serial-killing exhaustion);
 FasL and TRAIL kill more slowly and need no granules. MSC contact processes are gated by
-``contact``; tumor cells always share the NK compartment.
+``contact``; tumor cells (and, in vivo, tissue cells) always share the NK compartment.
 """
 
 from __future__ import annotations
@@ -73,26 +73,37 @@ def declare(b: ModelBuilder) -> None:
     b.expression("msc_trigger", hit(s.msc_activating_ligation, s.msc_inhibitory_ligation),
                  unit="1", mechanisms=("missing_self", "nkg2d_mica_ulbp"),
                  description="probability that an NK-MSC conjugate signals to kill")
-    crowd = b.p("target_half_cells") + s.contact * s.msc + s.tumor
+    crowd = b.p("target_half_cells") + s.contact * s.msc + s.tumor + s.tissue
     b.expression("msc_conjugation", b.p("k_conjugation") * s.contact * s.msc / crowd,
                  unit="1/h", mechanisms=("perforin_granzyme",),
                  description="conjugates an NK cell forms with MSCs per hour")
-    b.expression("tumor_conjugation", b.p("k_conjugation") * s.tumor / crowd, unit="1/h",
-                 mechanisms=("tumor_targets",),
-                 description="conjugates an NK cell forms with tumor cells per hour")
 
-    # --- tumor as a target ----------------------------------------------------------
+    # --- tumor and tissue cells as targets --------------------------------------------
+    # Both share the NK compartment; each carries its own traits (inputs ``<target>_<trait>``):
+    # tumor cells those of the tumor line, tissue cells (in vivo only) those of the site.
     # 2B4 (CD244) co-activates on CD48, which haematopoietic targets carry and MSCs of every
-    # source tested lack (review 002 refs 57, 62): so it adds to tumor recognition only.
-    tumor_act = (w["nkg2d"] * engaged["nkg2d"] * s.tumor_nkg2d_ligand
-                 + w["nkp30"] * engaged["nkp30"] * s.tumor_ncr_ligand
-                 + w["dnam1"] * engaged["dnam1"] * s.tumor_dnam1_ligand
-                 + b.switch("cd48_2b4") * b.p("w_2b4") * s.tumor_cd48)
-    tumor_inh = missing_self * (s.kir + b.p("w_nkg2a") * nkg2a_free) * s.tumor_hla_i * hla_free
-    car = b.switch("car_nk_killing") * s.car * s.tumor_antigen * b.p("car_trigger")
-    b.expression("tumor_trigger", 1 - (1 - hit(tumor_act, tumor_inh)) * (1 - car), unit="1",
-                 mechanisms=("tumor_targets", "car_nk_killing", "missing_self", "cd48_2b4"),
-                 description="probability a tumor conjugate signals to kill (CAR bypasses HLA)")
+    # source tested lack (review 002 refs 57, 62): so it adds to target recognition only.
+    for target, context, what in (("tumor", "tumor_targets", "tumor cells"),
+                                  ("tissue", "tissue_targets", "tissue cells")):
+        def trait(name: str, target: str = target) -> sp.Symbol:
+            return getattr(s, f"{target}_{name}")
+
+        b.expression(f"{target}_conjugation", b.p("k_conjugation") * getattr(s, target) / crowd,
+                     unit="1/h", mechanisms=(context,),
+                     description=f"conjugates an NK cell forms with {what} per hour")
+        activating = (w["nkg2d"] * engaged["nkg2d"] * trait("nkg2d_ligand")
+                      + w["nkp30"] * engaged["nkp30"] * trait("ncr_ligand")
+                      + w["dnam1"] * engaged["dnam1"] * trait("dnam1_ligand")
+                      + b.switch("cd48_2b4") * b.p("w_2b4") * trait("cd48"))
+        inhibitory = (missing_self * (s.kir + b.p("w_nkg2a") * nkg2a_free) * trait("hla_i")
+                      * hla_free)
+        car = b.switch("car_nk_killing") * s.car * trait("antigen") * b.p("car_trigger")
+        b.expression(f"{target}_trigger", 1 - (1 - hit(activating, inhibitory)) * (1 - car),
+                     unit="1", mechanisms=(context, "car_nk_killing", "missing_self", "cd48_2b4"),
+                     description=f"probability a conjugate with {what} signals to kill (CAR "
+                                 "bypasses HLA)")
+    target_engagement = (s.tumor_conjugation * s.tumor_trigger
+                         + s.tissue_conjugation * s.tissue_trigger)
 
     # --- degranulation, killing, exhaustion -----------------------------------------
     # Adenosine on A2A raises cAMP/PKA in the NK cell, which holds granule exocytosis back
@@ -103,7 +114,7 @@ def declare(b: ModelBuilder) -> None:
                  description="share of granule exocytosis left by the adenosine A2A/cAMP signal")
     lytic = s.arming * s.granules * s.adenosine_exocytosis_left
     b.expression("degranulation_per_nk",
-                 lytic * (s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger),
+                 lytic * (s.msc_conjugation * s.msc_trigger + target_engagement),
                  unit="1/h", mechanisms=("perforin_granzyme", "granule_exhaustion"),
                  description="degranulations (CD107a exposure) per NK cell per hour")
     b.process("nk_degranulates", s.nk_total * s.degranulation_per_nk, {s.nk_degranulations: 1},
@@ -128,11 +139,12 @@ def declare(b: ModelBuilder) -> None:
         b.process(f"msc_killed_by_{path}", rate, {s.msc: -1, s.msc_killed: 1},
                   mechanisms=mechanisms, contact=True,
                   description=f"NK cells kill MSCs ({path.replace('_', '/')})")
-    tumor_rate = (s.nk_total * s.tumor_conjugation * s.tumor_trigger
-                  * (granule_kill + death_receptor))
-    b.process("tumor_killed_by_nk", tumor_rate, {s.tumor: -1, s.tumor_killed: 1},
-              mechanisms=("tumor_targets", "car_nk_killing", "perforin_granzyme"),
-              description="NK cells kill tumor cells")
+    for target, context in (("tumor", "tumor_targets"), ("tissue", "tissue_targets")):
+        rate = (s.nk_total * getattr(s, f"{target}_conjugation") * getattr(s, f"{target}_trigger")
+                * (granule_kill + death_receptor))
+        b.process(f"{target}_killed_by_nk", rate, {target: -1, f"{target}_killed": 1},
+                  mechanisms=(context, "car_nk_killing", "perforin_granzyme"),
+                  description=f"NK cells kill {target} cells")
 
     # --- what engagement does to the MSC --------------------------------------------
     per_msc_encounters = b.p("k_conjugation") * s.contact * s.nk_total / crowd
@@ -151,7 +163,7 @@ def declare(b: ModelBuilder) -> None:
 
     # --- NK secretion ---------------------------------------------------------------
     to_medium = s.nk_total * 1e-3 / b.p("well_volume_ml")
-    engagement = s.msc_conjugation * s.msc_trigger + s.tumor_conjugation * s.tumor_trigger
+    engagement = s.msc_conjugation * s.msc_trigger + target_engagement
     burst = b.switch("contact_ifng_burst")  # what engagement makes NK cells secrete
     nfat = (inhibition(s.tacrolimus_ng_ml, b.p("ic50_tacrolimus"))
             * inhibition(s.sotrastaurin_nM, b.p("ic50_sotrastaurin")))
