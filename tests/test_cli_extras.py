@@ -63,12 +63,12 @@ def chatty_fields(monkeypatch):
 
     original = report.field_strings
 
-    def logging_rows():
+    def logging_rows(*schema):
         log = logging.getLogger("mscnk.engine.test")
         log.debug("debug-record")
         log.info("info-record")
         log.warning("warning-record")
-        return original()
+        return original(*schema)
 
     monkeypatch.setattr(report, "field_strings", logging_rows)
     yield

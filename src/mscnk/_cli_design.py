@@ -35,7 +35,7 @@ def design(
     from mscnk.experiment import ConditionError, load_conditions
     from mscnk.runs import ExecutorError, executor_for
 
-    chosen = load_scenario_or_fail(scenario)
+    chosen = load_scenario_or_fail(scenario, candidates)
     variants = [_variant(spec, chosen) for spec in between]
     try:
         conditions = load_conditions(candidates, scenario=chosen)

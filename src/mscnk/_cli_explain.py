@@ -39,7 +39,8 @@ def explain(
     """Why READOUT came out as it did in one condition: each mechanism switched off in turn,
     ranked by what it does there, the leading ones in pairs; --graph: which mechanisms can
     move READOUT."""
-    chosen = load_scenario_or_fail(scenario)
+    file = Path(target) if target is not None and Path(target).is_file() else None
+    chosen = load_scenario_or_fail(scenario, file)
     if graph:
         if target is not None and readout is not None:
             fail(["--graph takes one readout: give it as the argument or as --readout"])
@@ -64,7 +65,7 @@ def explain(
 
 def _graph(chosen, readout: Optional[str]) -> None:
     from mscnk.analysis import describe_reads, explain_readout
-    from mscnk.catalog import mechanisms as catalog
+    from mscnk.catalog import all_mechanisms as catalog
     from mscnk.scenarios import suggest
 
     names = chosen.readout_names

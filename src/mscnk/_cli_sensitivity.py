@@ -47,7 +47,7 @@ def sensitivity(
     from mscnk.runs import ExecutorError, ModelMismatch, RunInterrupted, executor_for, pending_jobs
     from mscnk.store import METADATA, StoreError
 
-    chosen = load_scenario_or_fail(scenario)
+    chosen = load_scenario_or_fail(scenario, source if source.is_file() else None)
     folder = source if (source.is_dir() and (source / METADATA).exists()) else None
     if folder is None:
         try:

@@ -164,3 +164,23 @@ def test_compare_refuses_a_file_for_another_scenario_and_writes_nothing(tmp_path
     result = run_cli(["scenario", str(EXAMPLES / "gvhd.yaml")])
     code, text = result.exit_code, result.output
     assert code == 2 and "--strategy" in text
+
+
+def test_strategies_with_drug_courses_run_into_the_store_with_readable_columns(tmp_path):
+    result = run_cli(["run", str(EXAMPLES / "tumor.yaml"), "--out", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(tmp_path / "t" / "results.csv").set_index("condition")
+    courses = rows.loc["car_nk_anti_tgfb_cox2i"]
+    assert courses["drugs"] == "name=ns398_uM;level=10;start_day=0;end_day=365"
+    assert courses["antibodies"] == "name=anti_tgfb;start_day=0;end_day=365"
+    table = compare_strategies(EXAMPLES / "tumor.yaml").outcomes
+    assert np.allclose(rows.loc[table.index, "tumor_control_pct"], table["tumor_control_pct"])
+
+
+def test_fields_lists_a_therapy_scenarios_fields_and_readouts():
+    result = run_cli(["fields", "--scenario", "infection"])
+    assert result.exit_code == 0, result.output
+    for text in ("site.infection.doubling_h", "nk.dose_per_kg", "pathogen_clearance_day"):
+        assert text in result.stdout
+    result = run_cli(["fields", "--scenario", "gvhd", "--format", "markdown"])
+    assert result.exit_code == 2 and "co-culture" in result.output

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from mscnk.analysis._problem import Problem
-from mscnk.catalog import mechanisms as catalog
+from mscnk.catalog import all_mechanisms as catalog
 from mscnk.runs import Executor
 from mscnk.scenarios import ConditionError, Scenario, load_scenario, show, suggest
 

@@ -2,6 +2,7 @@
 
 from mscnk.catalog._catalog import (
     Mechanism,
+    all_mechanisms,
     mechanisms,
     msc_sources,
     search,
@@ -10,5 +11,5 @@ from mscnk.catalog._catalog import (
     tumor_lines,
 )
 
-__all__ = ["Mechanism", "mechanisms", "msc_sources", "search", "source_traits", "therapy_mechanisms",
-           "tumor_lines"]
+__all__ = ["Mechanism", "all_mechanisms", "mechanisms", "msc_sources", "search", "source_traits",
+           "therapy_mechanisms", "tumor_lines"]

@@ -54,6 +54,12 @@ def therapy_mechanisms() -> dict[str, Mechanism]:
     return _mechanisms("therapy.yaml")
 
 
+def all_mechanisms() -> dict[str, Mechanism]:
+    """Every catalog entry by id: MSC-NK crosstalk, then the therapy scenarios' processes
+    (for looking a mechanism up by the id a model names)."""
+    return {**mechanisms(), **therapy_mechanisms()}
+
+
 def _mechanisms(file: str) -> dict[str, Mechanism]:
     out: dict[str, Mechanism] = {}
     for row in _load(file):

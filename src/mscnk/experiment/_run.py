@@ -6,8 +6,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-
 import numpy as np
+from pydantic import BaseModel
 
 from mscnk.engine import Engine, SolverError
 from mscnk.experiment._files import field_paths
@@ -27,14 +27,27 @@ def flatten(condition: Any) -> dict[str, Any]:
             for key, item in value.items():
                 walk(f"{prefix}{key}.", item)
         else:
-            out[prefix[:-1]] = "+".join(value) if isinstance(value, (list, tuple)) else value
+            out[prefix[:-1]] = _joined(value)
 
     walk("", condition.resolved().model_dump())
     return out
 
 
 def _joined(value: Any) -> Any:
-    return "+".join(value) if isinstance(value, (list, tuple)) else value
+    """A list field as one cell: items joined with '+', an item with fields (a therapy's
+    drug course) as ``name=...;level=...``."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    return "+".join(_item(item) for item in value)
+
+
+def _item(item: Any) -> str:
+    if isinstance(item, BaseModel):
+        item = item.model_dump()
+    if isinstance(item, dict):
+        return ";".join(f"{key}={field:g}" if isinstance(field, float) else f"{key}={field}"
+                        for key, field in item.items())
+    return str(item)
 
 
 def result_columns(names: Sequence[str], conditions: Sequence[Any],

@@ -70,9 +70,9 @@ def _parse(expr: "sp.Expr", what: str):
 
 
 def _cite(ids: Sequence[str]) -> str:
-    from mscnk.catalog import mechanisms
+    from mscnk.catalog import all_mechanisms
 
-    catalog = mechanisms()
+    catalog = all_mechanisms()
     parts = []
     for mechanism in ids:
         entry = catalog.get(mechanism)  # a scenario may name mechanisms of its own

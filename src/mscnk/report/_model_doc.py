@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from mscnk.catalog import mechanisms, therapy_mechanisms
+from mscnk.catalog import all_mechanisms, mechanisms
 from mscnk.model import parameter_owners, processes_of
 from mscnk.scenarios import Scenario, load_scenario
 
@@ -74,7 +74,7 @@ def model_markdown(scenario: Scenario | str | None = None) -> str:
     """The whole model description of a scenario (None: the co-culture) as Markdown."""
     chosen = load_scenario(scenario)
     model = chosen.model
-    known = {**mechanisms(), **therapy_mechanisms()}
+    known = all_mechanisms()
     catalog = {name: m for name, m in known.items()
                if (name in chosen.mechanisms if chosen.mechanisms is not None
                    else name in mechanisms())}
