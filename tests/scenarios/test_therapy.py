@@ -184,3 +184,13 @@ def test_fields_lists_a_therapy_scenarios_fields_and_readouts():
         assert text in result.stdout
     result = run_cli(["fields", "--scenario", "gvhd", "--format", "markdown"])
     assert result.exit_code == 2 and "co-culture" in result.output
+
+
+def test_time_to_progression_counts_from_the_first_dose():
+    late = outcomes("tumor", {
+        "day0": {"nk": {"dose_per_kg": 5e7, "car": True}},
+        "day7": {"nk": {"dose_per_kg": 5e7, "car": True, "first_day": 7}},
+        "untreated": {}})
+    # the lesion grows for a week before the late dose: not a progression under therapy
+    assert late["day7"]["time_to_progression_days"] > 7
+    assert late["untreated"]["time_to_progression_days"] < 7

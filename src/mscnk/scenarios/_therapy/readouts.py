@@ -60,10 +60,20 @@ def time_to_progression_days(w: SiteWells) -> float:
     tumor = w.of(w.treated, "tumor")
     if tumor[0] <= 0:
         return NAN
-    grown = ((tumor >= PROGRESSION * np.minimum.accumulate(tumor))
-             & (tumor >= DETECTABLE * tumor[0]))
     days = w.treated.time_h / 24.0
-    return float(days[np.argmax(grown)] if grown.any() else days[-1])
+    start = int(np.searchsorted(days, _therapy_start_day(w.condition) - 1e-9))
+    after = tumor[start:]
+    grown = ((after >= PROGRESSION * np.minimum.accumulate(after))
+             & (after >= DETECTABLE * tumor[0]))
+    return float(days[start:][np.argmax(grown)] if grown.any() else days[-1])
+
+
+def _therapy_start_day(condition) -> float:
+    """The first day anything is given (day 0 when nothing is)."""
+    days = [day for product in (condition.msc, condition.nk, condition.exosomes)
+            for day in product.days()]
+    days += [course.start_day for course in (*condition.drugs, *condition.antibodies)]
+    return min(days, default=0.0)
 
 
 def damage_index_pct(w: SiteWells) -> float:
@@ -141,9 +151,9 @@ MEASURES: dict[str, tuple[Callable[[SiteWells], float], str, str, bool]] = {
                           False),
     "tumor_control_pct": (tumor_control_pct, "%", "100 x (1 - tumor at the horizon / tumor at "
                           "the horizon untreated)", True),
-    "time_to_progression_days": (time_to_progression_days, "d", "first day the tumor is 20 % "
-                                 "above its lowest level so far and at least 10 % of its day-0 "
-                                 "size (the horizon if never)", False),
+    "time_to_progression_days": (time_to_progression_days, "d", "first day from the start of "
+                                 "therapy the tumor is 20 % above its lowest level since and at "
+                                 "least 10 % of its day-0 size (the horizon if never)", False),
     "damage_index_pct": (damage_index_pct, "%", "tissue lost, averaged over the horizon "
                          "(100 x (1 - mean tissue / intact tissue))", False),
     "damage_prevented_pct": (damage_prevented_pct, "%", "100 x (1 - damage index / damage index "
