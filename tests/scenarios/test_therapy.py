@@ -194,3 +194,13 @@ def test_time_to_progression_counts_from_the_first_dose():
     # the lesion grows for a week before the late dose: not a progression under therapy
     assert late["day7"]["time_to_progression_days"] > 7
     assert late["untreated"]["time_to_progression_days"] < 7
+
+
+def test_a_strategys_time_course_runs_from_day_0_to_the_horizon():
+    from mscnk.experiment import simulate
+
+    result = simulate({"msc": MSC, "horizon_days": 5}, scenario="gvhd")
+    frame = result.timecourse
+    assert frame["day"].iloc[0] == 0 and frame["day"].iloc[-1] == 5
+    assert (np.diff(frame["time_h"]) > 0).all()  # one line, no repeated joins
+    assert frame["msc"].iloc[0] == 0 and frame["msc"].max() > 0

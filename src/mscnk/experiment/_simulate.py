@@ -42,8 +42,13 @@ class Result:
 
     @cached_property
     def timecourse(self) -> pd.DataFrame:
-        """States over time (columns: time_h, phase, every species); pre-phases at t < 0."""
-        return timecourse_frame(self._scenario.compiled, self.trajectory)
+        """States over time (columns: time_h, phase, every species); pre-phases at t < 0.
+        A scenario with a ``timeline`` (the therapy scenarios) reads it its way: day,
+        time_h from day 0, every species."""
+        scenario = self._scenario
+        if scenario.timeline is not None:
+            return scenario.timeline(self.trajectory, scenario.compiled.species)
+        return timecourse_frame(scenario.compiled, self.trajectory)
 
     @cached_property
     def controls(self) -> dict[str, pd.DataFrame]:

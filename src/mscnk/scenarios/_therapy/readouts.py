@@ -193,8 +193,8 @@ def readout_set(names: tuple[str, ...]) -> ReadoutSet:
 
 
 def site_timecourse(trajectory, species: Sequence[str]):
-    """The treated time line of a result's trajectory as a frame: ``day``, then every
-    species (the settling phase left out, the pieces joined end to end)."""
+    """The treated time line of a result's trajectory as a frame: ``day``, ``time_h`` (from
+    day 0), then every species (the settling phase left out, the pieces joined end to end)."""
     import pandas as pd
 
     days, rows, offset = [], [], 0.0
@@ -203,5 +203,6 @@ def site_timecourse(trajectory, species: Sequence[str]):
         days.extend((offset + phase.time_h[start:]) / 24.0)
         rows.append(phase.states[start:])
         offset += float(phase.time_h[-1])
-    return pd.DataFrame(np.vstack(rows), columns=list(species)).assign(day=days)[
-        ["day", *species]]
+    days = np.asarray(days)
+    return pd.DataFrame(np.vstack(rows), columns=list(species)).assign(
+        day=days, time_h=24.0 * days)[["day", "time_h", *species]]
