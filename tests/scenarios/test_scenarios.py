@@ -174,3 +174,14 @@ def test_the_export_reproduces_a_conditions_main_well(scenario, simulator, tmp_p
     theirs = np.asarray(runner.simulate(times=list(main.time_h)))[:, 1:]
     scale = np.maximum(np.abs(main.states).max(axis=0), 1e-6)
     assert (np.abs(theirs - main.states) / scale).max() < 1e-4
+
+
+def test_a_plan_counts_the_fitted_parameters_of_its_own_scenario(scenario):
+    from mscnk.experiment._parameters import _fitted, count_parameter_sets, known_parameters
+
+    block = {"sample": {"n": 3, "method": "morris", "parameters": "fitted"}}
+    fitted = sum(map(_fitted, known_parameters().values()))  # the co-culture's
+    assert fitted > 0
+    # the priming scenario fits nothing: 3 trajectories of 1 point, not of fitted + 1
+    assert count_parameter_sets(block, scenario) == 3
+    assert count_parameter_sets(block) == 3 * (fitted + 1)

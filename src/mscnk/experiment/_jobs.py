@@ -89,7 +89,7 @@ def load_experiment(source: str | Path | Mapping[str, Any], *,
     problems: list[str] = []
     try:  # a PlanTooLarge goes straight up: nothing more is built
         plan = load_plan(document, scenario=chosen, max_conditions=max_jobs,
-                         sets=count_parameter_sets(block))
+                         sets=count_parameter_sets(block, chosen))
     except PlanTooLarge:
         raise
     except ConditionError as error:

@@ -64,8 +64,9 @@ def known_parameters(scenario: Scenario | None = None) -> Mapping[str, Parameter
 MAX_SETS = 10**7
 
 
-def count_parameter_sets(block: Any) -> int:
-    """How many parameter sets ``block`` makes, without making them (1 if malformed)."""
+def count_parameter_sets(block: Any, scenario: Scenario | None = None) -> int:
+    """How many parameter sets ``block`` makes for ``scenario`` (None: the default), without
+    making them (1 if malformed)."""
     if not isinstance(block, Mapping):
         return 1
     count = 1
@@ -81,7 +82,8 @@ def count_parameter_sets(block: Any) -> int:
         if isinstance(n, int) and not isinstance(n, bool) and n > 0:
             per_base = SENSITIVITY_METHODS.get(sample.get("method"))
             raw = sample.get("parameters")
-            d = (sum(1 for p in known_parameters().values() if _fitted(p)) if raw == "fitted"
+            d = (sum(1 for p in known_parameters(scenario).values() if _fitted(p))
+                 if raw == "fitted"
                  else len(raw) if isinstance(raw, (list, Mapping)) else 1)
             count *= n * (per_base(d) if per_base else 1)
     return count
