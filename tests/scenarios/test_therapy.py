@@ -161,6 +161,8 @@ def test_compare_refuses_a_file_for_another_scenario_and_writes_nothing(tmp_path
     result = run_cli(["compare", str(EXAMPLES / "ratio_sweep.yaml")])
     code, text = result.exit_code, result.output
     assert code == 2 and "not a therapy scenario" in text
+    result = run_cli(["compare", str(EXAMPLES / "tumor_grid.yaml")])
+    assert result.exit_code == 2 and "mscnk run" in result.output
     result = run_cli(["scenario", str(EXAMPLES / "gvhd.yaml")])
     code, text = result.exit_code, result.output
     assert code == 2 and "--strategy" in text

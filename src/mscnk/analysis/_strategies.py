@@ -40,6 +40,9 @@ def compare_strategies(source: str | Path | Mapping[str, Any], *,
     if chosen.timeline is None:
         raise ConditionError([f"compare: scenario {chosen.name!r} is not a therapy scenario "
                               "(tumor, gvhd, transplant, infection, or a folder built like them)"])
+    if experiment.document.get("sweep"):
+        raise ConditionError(["compare: sweep makes a grid of strategies; run it with mscnk run "
+                              "(a store, resume, dask) and compare named strategies here"])
     if len(experiment.parameter_sets) > 1:
         raise ConditionError(["compare: parameter_sweep is for mscnk run; a comparison runs "
                               "one parameter set"])
