@@ -18,8 +18,9 @@ LINES = {"tumor": ("tumor cells", True), "tissue": ("tissue / infected cells", T
 
 
 def strategy_figure(comparison, *, title: str = "") -> "Figure":
-    """Bars of each outcome measure by strategy (NaN: not applicable, left empty), then the
-    time line of each species the scenario has, one line per strategy."""
+    """Bars of each outcome measure by strategy (NaN: not applicable, left empty; with a
+    spread, a line from its 5th to its 95th percentile), then the time line of each species
+    the sites hold, one line per strategy."""
     import matplotlib.pyplot as plt
 
     outcomes = comparison.outcomes
@@ -33,9 +34,14 @@ def strategy_figure(comparison, *, title: str = "") -> "Figure":
     flat = axes.ravel()
     names = list(outcomes.index)
     colours = plt.get_cmap("tab10")(np.arange(len(names)) % 10)
+    spread = comparison.spread
     for ax, measure in zip(flat, outcomes.columns):
         values = outcomes[measure].to_numpy(dtype=float)
         ax.bar(np.arange(len(names)), np.nan_to_num(values, nan=0.0), color=colours)
+        if spread is not None:  # the 5-95 % range over the uncertain parameters' draws
+            rows = spread[spread["readout"] == measure].set_index("strategy").loc[names]
+            ax.vlines(np.arange(len(names)), rows["low"], rows["high"], color="black",
+                      linewidth=1)
         ax.set_xticks(np.arange(len(names)), names, rotation=35, ha="right", fontsize=7)
         ax.set_title(f"{measure} ({comparison.units[measure]})", fontsize=8)
         for i, value in enumerate(values):

@@ -120,6 +120,10 @@ class Scenario:
     #: ``day`` column), for scenarios whose conditions are strategies over days (the therapy
     #: scenarios); None: the wells' phases are read as they are.
     timeline: Callable[[Trajectory, Sequence[str]], Any] | None = None
+    #: Parameters no data determine at this system's scale (the therapy scenarios: the
+    #: body's and the site's values), which a report varies to show how much the outcomes
+    #: hang on them (``mscnk compare --assumptions``).
+    uncertain: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}: {self.title})"

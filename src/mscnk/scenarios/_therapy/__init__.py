@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from mscnk.catalog import mechanisms, therapy_mechanisms
+from mscnk.model import read_parameter_table
 from mscnk.scenarios import Scenario
 from mscnk.scenarios._therapy import body
 from mscnk.scenarios._therapy.readouts import readout_set, site_timecourse
@@ -57,10 +58,13 @@ def therapy_scenario(name: str, title: str, *, condition: type[TherapyCondition]
                      protocol: type, modules: tuple[ModuleType, ...] = (),
                      parameters: tuple[Any, ...] = (), measures: tuple[str, ...],
                      headline: tuple[str, ...]) -> Scenario:
-    """A therapy scenario: the co-culture's modules, the body, then ``modules``."""
+    """A therapy scenario: the co-culture's modules, the body, then ``modules``. Every
+    parameter of the body's and the scenario's own files is ``uncertain``."""
+    files = parameter_files(*parameters)
+    uncertain = tuple(name for file in files[1:] for name in read_parameter_table(file.read_text()))
     return Scenario(
         name=name, title=title, location=name, modules=(*CULTURE, body, *modules),
-        parameters_file=parameter_files(*parameters), condition=condition, protocol=protocol,
+        parameters_file=files, condition=condition, protocol=protocol, uncertain=uncertain,
         readouts=readout_set(measures),
         mechanisms=frozenset(mechanisms()) | frozenset(therapy_mechanisms()),
         summary=summary, headline=lambda _condition: headline,
