@@ -247,3 +247,20 @@ def test_compare_reports_how_far_each_outcome_moves_over_the_assumed_values(tmp_
     # the draws are seeded: the same call gives the same spread
     again = compare_strategies(EXAMPLES / "transplant.yaml", draws=8).spread
     assert np.allclose(again["median"], spread["median"], equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["tumor", "gvhd", "transplant", "infection"])
+def test_every_mechanism_a_therapy_model_uses_is_cited_and_has_a_switch_or_a_reason(name):
+    from mscnk.catalog import all_mechanisms
+
+    scenario = load_scenario(name)
+    model = scenario.model
+    used = {m for p in model.processes for m in p.mechanisms}
+    catalog = all_mechanisms()
+    assert used <= set(catalog) and all(catalog[m].citations for m in used)
+    assert not used - set(model.switches) - set(scenario.fixed_mechanisms)
+    assert not set(model.switches) & set(scenario.fixed_mechanisms)
+    # every parameter the therapy layer adds says where its value comes from
+    for parameter in scenario.uncertain:
+        provenance = scenario.parameters_by_name[parameter].provenance
+        assert provenance.split(":")[0] in ("cited", "prior", "assumed"), parameter
