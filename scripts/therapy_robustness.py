@@ -1,10 +1,10 @@
 """How far the therapy behaviours (tests/scenarios/test_therapy.py) hold when the in vivo
 values nobody has measured for a site vary over their prior ranges.
 
-Every parameter the therapy layer adds or replaces (``_therapy/parameters.yaml``,
-``_therapy/tissue.yaml``) is drawn log-uniformly over its bounds (a scrambled Latin
-hypercube, fixed seed); each behaviour is checked in every draw as the test checks it at the
-defaults.
+Every parameter the therapy layer adds or replaces (the gvhd scenario's ``uncertain``:
+``_therapy/parameters.yaml`` and ``_therapy/tissue.yaml``) is drawn log-uniformly over its
+bounds (:func:`mscnk.analysis.uncertain_draws`, a scrambled Latin hypercube, fixed seed);
+each behaviour is checked in every draw as the test checks it at the defaults.
 
     python scripts/therapy_robustness.py            # 200 draws
     python scripts/therapy_robustness.py 50         # fewer
@@ -13,12 +13,7 @@ defaults.
 from __future__ import annotations
 
 import sys
-from importlib import resources
-
-import numpy as np
-import yaml
-from scipy.stats import qmc
-
+from mscnk.analysis import uncertain_draws
 from mscnk.experiment import Simulator
 from mscnk.scenarios import load_scenario
 
@@ -58,16 +53,9 @@ def behaviours(t: dict, g: dict) -> dict[str, bool]:
 
 
 def main(draws: int) -> None:
-    names = []
-    for file in ("parameters.yaml", "tissue.yaml"):
-        names += list(yaml.safe_load(
-            resources.files("mscnk.scenarios._therapy").joinpath(file).read_text()))
-    scenario = load_scenario("gvhd")
-    table = {n: scenario.parameters_by_name[n] for n in names}
-    low = np.log([table[n].lower for n in names])
-    high = np.log([table[n].upper for n in names])
-    points = np.exp(qmc.scale(qmc.LatinHypercube(d=len(names), seed=SEED).random(draws),
-                              low, high))
+    scenario = load_scenario("gvhd")  # its uncertain parameters: the body's and the tissue's
+    names = scenario.uncertain
+    points = uncertain_draws(scenario, draws, seed=SEED)
     held: dict[str, int] = {}
     for row in points:
         values = dict(zip(names, row))

@@ -18,7 +18,8 @@ from mscnk.analysis._design import Design, rank_candidates
 from mscnk.analysis._fit import FitParameter, FitResult, fit_measurements
 from mscnk.analysis._petab import findings_as_measurements, read_petab, write_petab
 from mscnk.analysis._sensitivity import Sensitivity, analyse_run
-from mscnk.analysis._strategies import Comparison, assumption_spread, compare_strategies
+from mscnk.analysis._strategies import (Comparison, assumption_spread, compare_strategies,
+                                         uncertain_draws)
 from mscnk.analysis._structural import structural_expectations, varied_symbols
 from mscnk.analysis._evaluator import FindingsEvaluator
 from mscnk.analysis._calibration import Calibration, calibrate
@@ -38,7 +39,7 @@ from mscnk.analysis._findings import (
 
 __all__ = [
     "CHECK_SCENARIO", "FAILED", "READOUT_FLOORS", "Bound", "CachingSimulator", "Compare",
-    "Comparison", "assumption_spread", "compare_strategies",
+    "Comparison", "assumption_spread", "compare_strategies", "uncertain_draws",
     "Design", "Expectation", "FitParameter", "FitResult", "fit_measurements", "rank_candidates",
     "findings_as_measurements", "read_petab", "write_petab",
     "Explanation", "FindingsEvaluator", "Problem", "ProblemRun", "Sensitivity", "analyse_run",

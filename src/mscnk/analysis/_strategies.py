@@ -81,20 +81,27 @@ def compare_strategies(source: str | Path | Mapping[str, Any], *,
     return Comparison(chosen, outcomes, timelines, failures, spread)
 
 
+def uncertain_draws(scenario: Scenario, draws: int, *, seed: int = 2026) -> np.ndarray:
+    """``(draws, p)`` values of the scenario's uncertain parameters (columns in its order):
+    a scrambled Latin hypercube, log-uniform over each parameter's bounds."""
+    names = scenario.uncertain
+    if not names:
+        raise ConditionError([f"assumptions: scenario {scenario.name!r} names no uncertain "
+                              "parameters to vary"])
+    known = scenario.parameters_by_name
+    bounds = np.log([[known[n].lower, known[n].upper] for n in names])
+    unit = qmc.LatinHypercube(d=len(names), seed=seed).random(draws)
+    return np.exp(qmc.scale(unit, bounds[:, 0], bounds[:, 1]))
+
+
 def assumption_spread(scenario: Scenario, conditions: Mapping[str, Any], *, draws: int,
                       seed: int = 2026, params: Mapping[str, float] | None = None
                       ) -> pd.DataFrame:
     """Each strategy's outcomes over ``draws`` draws of the scenario's uncertain parameters
     (log-uniform over their bounds): the 5th, 50th and 95th percentile of each, over the
     draws in which it solved and applies."""
-    names = scenario.uncertain
-    if not names:
-        raise ConditionError([f"assumptions: scenario {scenario.name!r} names no uncertain "
-                              "parameters to vary"])
-    problem = Problem(scenario, conditions, names, base=params)
-    bounds = np.log(problem.bounds)
-    unit = qmc.LatinHypercube(d=len(names), seed=seed).random(draws)
-    values = problem.run(np.exp(qmc.scale(unit, bounds[:, 0], bounds[:, 1]))).values
+    problem = Problem(scenario, conditions, scenario.uncertain, base=params)
+    values = problem.run(uncertain_draws(scenario, draws, seed=seed)).values
     rows = []
     for c, strategy in enumerate(problem.conditions):
         for r, readout in enumerate(problem.readouts):

@@ -73,7 +73,6 @@ class TherapyProtocol:
         self._arriving = {
             group: np.array([self.inputs[f"arriving_{model.species[i]}"] for i in states])
             for group, states in (("msc", self._msc_states), ("nk", self._nk_states))}
-        self._medium = np.array([k[1] == "medium" for k in kinds])
         self._counters = np.array([k[1] == "counter" for k in kinds])
         self._parameter = {name: float(params[i]) for i, name in enumerate(model.parameters)}
 
@@ -171,11 +170,8 @@ class TherapyProtocol:
 
     def settle_phase(self, c: TherapyCondition, u: np.ndarray) -> Phase:
         """The site before therapy, its cells held fixed (unsolved)."""
-        x = self.model.initial(self.params, u).copy()
-        x[self._medium] = 0.0
-        x[self.species["tryptophan"]] = self._parameter["plasma_tryptophan_uM"]
-        x[self.species["il2_left"]] = x[self.species["il15_left"]] = 1.0
-        x = self.day0_cells(x, c, u)
+        plasma = Culture(medium={"tryptophan_uM": self._parameter["plasma_tryptophan_uM"]})
+        x = self.day0_cells(self.culture.fresh_state(u, plasma), c, u)
         held = u.copy()
         self._set(held, cell_dynamics=0.0)
         return Phase("settle", SETTLE_H, x, held, times=np.array([0.0, SETTLE_H]))

@@ -89,7 +89,7 @@ class CocultureProtocol:
         self._k562_wells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # see _k562_well
         self._pre_phases: dict[tuple, Phase | None] = {}  # see pretreatment_phase
         self._blanks: dict[tuple, np.ndarray] = {}  # see _blank_inputs
-        self._initials: dict[tuple, np.ndarray] = {}  # see _fresh_state
+        self._initials: dict[tuple, np.ndarray] = {}  # see fresh_state
         self._controls: dict[tuple, Control] = {}  # see control
 
     # -- inputs ----------------------------------------------------------------------
@@ -125,7 +125,7 @@ class CocultureProtocol:
         self._set(u, **condition.nk.activation.model_dump())
 
     # -- states ----------------------------------------------------------------------
-    def _fresh_state(self, u: np.ndarray, condition: Condition) -> np.ndarray:
+    def fresh_state(self, u: np.ndarray, condition: Condition) -> np.ndarray:
         """Initial per-cell states, no cells, fresh medium of the condition.
 
         The model's initial state depends only on the parameters (fixed here) and the
@@ -176,7 +176,7 @@ class CocultureProtocol:
             return None
         u = self._blank_inputs(condition)
         self._set(u, tlr3_ligand=float(msc.tlr3_priming), tlr4_ligand=float(msc.tlr4_priming))
-        x = self._place(self._fresh_state(u, condition), msc=msc.cells,
+        x = self._place(self.fresh_state(u, condition), msc=msc.cells,
                         ifng=msc.ifng_pretreatment_ng_ml)
         return _sampled(Phase("pretreatment", msc.pretreatment_h, x, u))
 
@@ -186,7 +186,7 @@ class CocultureProtocol:
             return None
         u = self._blank_inputs(condition)
         self._cytokines(u, condition)
-        x = self._place(self._fresh_state(u, condition), **self._nk_cells(nk.cells or 0.0))
+        x = self._place(self.fresh_state(u, condition), **self._nk_cells(nk.cells or 0.0))
         return _sampled(Phase("preactivation", nk.preactivation_h, x, u))
 
     def pre_phases(self, condition: Condition) -> list[Phase]:
@@ -218,7 +218,7 @@ class CocultureProtocol:
         its sample times include the start of the final 4 h (release-assay window).
         """
         u = self.main_inputs(condition)
-        x = self._fresh_state(u, condition)
+        x = self.fresh_state(u, condition)
         for phase in pre:
             carried = self._carried["msc" if phase.name == "pretreatment" else "nk"]
             x[carried] = phase.final[carried]
@@ -244,7 +244,7 @@ class CocultureProtocol:
                          msc={"cells": 0})
         u = self._blank_inputs(bare)
         self._set(u, cell_dynamics=1.0, contact=1.0)
-        return self._place(self._fresh_state(u, bare), tumor=K562_ASSAY_TARGETS), u
+        return self._place(self.fresh_state(u, bare), tumor=K562_ASSAY_TARGETS), u
 
     def k562_alone_phase(self, condition: Condition) -> Phase:
         """K562 grown alone for the re-test of a resolved condition, unsolved."""
